@@ -1,0 +1,1 @@
+"""The ``jolli`` command line."""

@@ -1,0 +1,153 @@
+"""Base class of a git provider (GitHub, GitLab, Bitbucket, Gitea ...) and the values it exchanges.
+
+A provider knows the URL shapes of its hosts, the derived URLs (clone, web, branch, commit, file),
+how to verify and parse its push webhooks, and how to call its HTTP API. Subclass :class:`GitProvider`
+and register an instance through the ``jolli_register_providers`` hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.coordinates import RepoCoordinate
+
+ZERO_SHA = "0" * 40
+
+
+@dataclass(frozen=True)
+class CanonicalPush:
+    """One ref update from a push webhook, in the provider-neutral form."""
+
+    repo: str  # canonical host/owner/repo
+    ref: str  # full ref name: refs/heads/main, refs/tags/v1
+    before: str
+    after: str
+    forced: bool = False
+    created: bool = False
+    deleted: bool = False
+    delivery_id: str | None = None
+    received_at: datetime | None = None
+
+    @property
+    def branch(self) -> str | None:
+        """The branch name for a branch ref, else ``None``."""
+        return self.ref[len("refs/heads/") :] if self.ref.startswith("refs/heads/") else None
+
+    @property
+    def tag(self) -> str | None:
+        """The tag name for a tag ref, else ``None``."""
+        return self.ref[len("refs/tags/") :] if self.ref.startswith("refs/tags/") else None
+
+
+class WebhookIgnored(Exception):
+    """A well-formed delivery that is not a push (ping, issue, other event type); answered 200 ``ignored``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Where ``head`` stands relative to ``base`` according to the provider."""
+
+    status: str  # ahead | behind | identical | diverged
+    ahead_by: int = 0
+    behind_by: int = 0
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntegrationRef:
+    """What a provider API client needs from an integration (never logged: ``token`` is a secret)."""
+
+    provider: str
+    host: str
+    api_base_url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    installation_id: str | None = None
+
+
+class ProviderClient:
+    """HTTP API of one provider for one integration. Implemented per provider (uses ``requests``)."""
+
+    def compare(self, repo: RepoCoordinate, base: str, head: str) -> CompareResult:
+        raise NotImplementedError
+
+    def branch_head(self, repo: RepoCoordinate, branch: str) -> str:
+        raise NotImplementedError
+
+
+class GitProvider:
+    """A git hosting provider. Subclasses set the class attributes and override the shapes they know."""
+
+    #: Unique name: github, gitlab, bitbucket, bitbucket-datacenter, gitea.
+    name: str = ""
+    #: Human name for listings.
+    title: str = ""
+    #: Public hosts this provider always owns (github.com). Self-hosted ones come from integrations.
+    hosts: tuple[str, ...] = ()
+    #: Whether instances can run on other hosts (GitHub Enterprise, GitLab self-managed, Gitea ...).
+    self_hosted: bool = False
+    #: Whether the owner part may span several segments (GitLab groups/subgroups).
+    nested_namespaces: bool = False
+
+    # --- URL shapes -------------------------------------------------------------------------------
+    def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
+        """Turn the path segments after the host into ``(owner, repo)``, dropping browser suffixes.
+
+        ``owner`` may contain ``/`` only when :attr:`nested_namespaces` is true. Return ``None`` when the
+        path is not a repository path of this provider.
+        """
+        raise NotImplementedError
+
+    # --- derivations ------------------------------------------------------------------------------
+    def https_clone_url(self, repo: RepoCoordinate) -> str:
+        return f"https://{repo.host}/{repo.owner}/{repo.name}.git"
+
+    def ssh_clone_url(self, repo: RepoCoordinate) -> str:
+        return f"git@{repo.host}:{repo.owner}/{repo.name}.git"
+
+    def web_url(self, repo: RepoCoordinate) -> str:
+        return f"https://{repo.host}/{repo.owner}/{repo.name}"
+
+    def branch_url(self, repo: RepoCoordinate, branch: str) -> str:
+        raise NotImplementedError
+
+    def commit_url(self, repo: RepoCoordinate, sha: str) -> str:
+        raise NotImplementedError
+
+    def file_url(self, repo: RepoCoordinate, ref: str, path: str) -> str:
+        raise NotImplementedError
+
+    # --- webhooks ---------------------------------------------------------------------------------
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+        """Check the delivery's signature (or token) against the integration's secret, in constant time."""
+        raise NotImplementedError
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
+        """Turn a verified delivery into its ref updates; raise :class:`WebhookIgnored` for non-pushes and
+        :class:`jolli.errors.InvalidInput` for a body that cannot be parsed."""
+        raise NotImplementedError
+
+    # --- HTTP API ---------------------------------------------------------------------------------
+    def default_api_base_url(self, host: str) -> str:
+        """The API root for a host (``https://api.github.com``, ``https://{host}/api/v4`` ...)."""
+        raise NotImplementedError
+
+    def client(self, integration: IntegrationRef) -> ProviderClient:
+        """An API client for one integration; import ``requests`` lazily, inside this method."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "hosts": list(self.hosts),
+            "selfHosted": self.self_hosted,
+            "nestedNamespaces": self.nested_namespaces,
+        }

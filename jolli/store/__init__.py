@@ -1,0 +1,1 @@
+"""Persistence: peewee models on SQLite (default) or PostgreSQL, and versioned migrations."""

@@ -1,0 +1,75 @@
+"""The database: one deferred peewee database, opened from a URL.
+
+``JOLLI_DATABASE_URL`` (or ``DATABASE_URL``) selects it: ``sqlite:////abs/path.db`` or
+``postgresql://user@host:5432/name``. Nothing configured means the embedded SQLite file
+``$JOLLI_HOME/jolli.db`` (``~/.local/share/jolli`` by default), in WAL mode with foreign keys on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import peewee
+
+#: Every model binds to this proxy; :func:`open_database` points it at a real database.
+database = peewee.DatabaseProxy()
+
+
+def jolli_home() -> Path:
+    """Where jolli keeps its embedded database and server-side state."""
+    env = os.environ.get("JOLLI_HOME")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "jolli"
+
+
+def database_url() -> str:
+    """The configured database URL, or the embedded SQLite default."""
+    url = os.environ.get("JOLLI_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(jolli_home() / "jolli.db")
+
+
+def make_database(url: str) -> peewee.Database:
+    """A peewee database for ``url`` (not yet connected)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if scheme == "sqlite":
+        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+        if not path or path == ":memory:":
+            raise ValueError("JOLLI_DATABASE_URL: use a SQLite file path, e.g. sqlite:////var/lib/jolli/jolli.db")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(
+            path,
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": "normal"},
+            timeout=30,
+            check_same_thread=False,
+        )
+    if scheme in ("postgres", "postgresql"):
+        return peewee.PostgresqlDatabase(
+            parts.path.lstrip("/") or "jolli",
+            host=parts.hostname or None,
+            port=parts.port or 5432,
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            prefer_psycopg3=True,
+            autorollback=True,
+        )
+    raise ValueError(
+        f"JOLLI_DATABASE_URL: unsupported scheme {parts.scheme!r}; use sqlite:///<path> or postgresql://..."
+    )
+
+
+def open_database(url: str | None = None) -> peewee.Database:
+    """Point the shared proxy at the database for ``url`` (default: :func:`database_url`) and return it."""
+    db = make_database(url or database_url())
+    database.initialize(db)
+    return db
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)

@@ -1,0 +1,1 @@
+"""Built-in source types (``git``, ``file``), registered through the ``jolli`` entry points."""

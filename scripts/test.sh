@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install jolli with its test extras into .venv and run the whole test suite (the README's test command).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/ruff check jolli providers plugins tests bench
+.venv/bin/python -m pytest -q "$@"
