@@ -94,11 +94,7 @@ def repo_field(**kwargs: Any) -> fields.String:
 
 class SourceCursorSchema(StrictSchema):
     value = fields.String(required=True, validate=validate.Length(min=1, max=512))
-    updated_at = fields.AwareDateTime(data_key="updatedAt", dump_only=True, default_timezone=None)
-
-    @post_load
-    def make(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return data
+    updated_at = fields.DateTime(data_key="updatedAt", dump_only=True)
 
 
 class SourceSchema(StrictSchema):

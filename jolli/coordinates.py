@@ -3,17 +3,64 @@
 ``parse`` is strict (the seed's regex, or a provider's nested namespace); ``normalize`` accepts URLs,
 scp-like addresses and browser links and returns the canonical coordinate, or raises
 :class:`jolli.errors.InvalidCoordinate` naming the input (credentials masked) and what is accepted.
+Which path shapes a host has (nested groups, ``/scm/...``, ``/-/tree/...``) is the business of the
+provider that owns the host (:meth:`jolli.provider.GitProvider.split_path`); unknown hosts get the flat
+``owner/repo`` shape plus the browser suffixes every forge shares.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from jolli.errors import InvalidCoordinate
 
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.provider import GitProvider
+    from jolli.registry import Plugins
+
 #: The seed's rule for a canonical coordinate.
 COORDINATE_RE = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+$")
+
+#: What ``normalize`` accepts, quoted in every rejection.
+ACCEPTED = (
+    "accepted: host/owner/repo (github.com/org/backend), https://host/owner/repo(.git), "
+    "ssh://git@host(:port)/owner/repo.git, git@host:owner/repo.git, or a browser URL of the repository"
+)
+STRICT = "expected host/owner/repo (letters, digits, '.', '-' and '_'), e.g. github.com/org/backend"
+
+_SCHEMES = frozenset({"https", "http", "git", "ssh", "git+https", "git+http", "git+ssh", "ssh+git"})
+_SSH_SCHEMES = frozenset({"ssh", "git+ssh", "ssh+git"})
+_SCHEME_RE = re.compile(r"[a-z][a-z0-9+.-]*")
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9._-]+")
+#: The shapes most inputs have, matched in one go: ``host/path``, ``scheme://[user@]host[:port]/path``
+#: and ``user@host:path`` with a path of at least two plain segments (``.git`` and one ``/`` may follow).
+#: The rest (queries, odd schemes, credentials holding ``/``, empty segments...) takes :func:`_split_address`,
+#: which gives the same answer for these shapes, only slower.
+_COMMON_RE = re.compile(
+    r"(?:(?:https|http|ssh|git|git\+https|git\+ssh)://(?:[^/@\s?#]+@)?([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?/"
+    r"|[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):"
+    r"|([A-Za-z0-9.-]+)/)"
+    r"([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)+)/?"
+)
+#: ``owner(/sub...)/name``: valid segments, none of them ``.`` or ``..``.
+_PATH_RE = re.compile(r"(?!\.\.?(?:/|$))[A-Za-z0-9._-]+(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._-]+)*")
+_HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+_SECRET_QUERY_RE = re.compile(
+    r"([?&;][^=&#\s]*(?:token|password|passwd|pwd|secret|key|auth|sig)[^=&#\s]*=)[^&#\s]*", re.IGNORECASE
+)
+_DOTTED_HOST_AT_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]*)?(?:[/:?#]|$)")
+#: Browser suffixes after ``owner/repo`` that every common forge uses; enough for hosts without a provider.
+GENERIC_SUFFIXES = frozenset(
+    {
+        "-", "tree", "blob", "blame", "raw", "src", "commit", "commits", "branch", "branches", "tags",
+        "releases", "issues", "pull", "pulls", "pull-requests", "merge_requests", "compare", "wiki",
+        "wikis", "activity", "actions", "settings",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +78,324 @@ class RepoCoordinate:
     def path(self) -> str:
         """``owner/name``: the part after the host."""
         return f"{self.owner}/{self.name}"
+
+
+# --- strict -----------------------------------------------------------------------------------------
+def parse(
+    text: str, *, extra_hosts: Mapping[str, str] | None = None, plugins: Plugins | None = None
+) -> RepoCoordinate:
+    """The coordinate written exactly as ``host/owner/repo`` (host lower-cased), else InvalidCoordinate.
+
+    More than one owner segment (``gitlab.com/group/sub/repo``) is accepted only when the provider of the
+    host declares nested namespaces; ``extra_hosts`` (host -> provider name) names self-hosted ones.
+    """
+    if not isinstance(text, str):
+        raise InvalidCoordinate(f"a repo coordinate must be text, not {type(text).__name__}; {STRICT}",
+                                fields={"repo": ["must be a string"]})
+    if COORDINATE_RE.fullmatch(text):
+        host, owner, name = text.split("/")
+        owner_parts = [owner]
+    else:
+        parts = text.split("/")
+        if len(parts) < 4 or not all(_SEGMENT_RE.fullmatch(p) for p in parts[1:]):
+            _reject_strict(text, "it is not of the form host/owner/repo")
+        host, owner_parts, name = parts[0], parts[1:-1], parts[-1]
+        provider = _provider_for(host.lower(), extra_hosts, plugins)
+        if provider is None or not provider.nested_namespaces:
+            _reject_strict(text, f"only one owner segment is allowed on {host.lower()} (no nested groups)")
+        owner = "/".join(owner_parts)
+    host = host.lower()
+    if not _HOST_RE.fullmatch(host):
+        _reject_strict(text, "the host is not a valid host name")
+    for part in (*owner_parts, name):
+        if part in (".", ".."):
+            _reject_strict(text, "'.' and '..' are not names")
+    if name.endswith(".git"):
+        _reject_strict(text, f"drop the .git suffix ({host}/{owner}/{name[:-4]})")
+    return RepoCoordinate(host, owner, name)
+
+
+def _reject_strict(text: str, reason: str) -> NoReturn:
+    raise InvalidCoordinate(
+        f"{mask_credentials(text)!r} is not a repo coordinate: {reason}; {STRICT}", fields={"repo": [reason]}
+    )
+
+
+# --- everything users paste -------------------------------------------------------------------------
+def normalize(
+    text: str, *, extra_hosts: Mapping[str, str] | None = None, plugins: Plugins | None = None
+) -> RepoCoordinate:
+    """The canonical coordinate of a pasted coordinate, clone URL, scp-like address or browser link.
+
+    Credentials, ports, ``.git``, trailing slashes, queries and browser suffixes are dropped; the host's
+    provider (a public host, or ``extra_hosts``: self-hosted host -> provider name) decides the path shapes.
+    """
+    if not isinstance(text, str):
+        raise InvalidCoordinate(f"a repo coordinate must be text, not {type(text).__name__}; {ACCEPTED}",
+                                fields={"repo": ["must be a string"]})
+    raw = text.strip()
+    common = _COMMON_RE.fullmatch(raw)
+    if common is not None and (common[2] is None or 0 < int(common[2]) < 65536):  # fast path
+        host = common[1] or common[3] or common[4]
+        return _build(raw, host.lower(), common[5].split("/"), extra_hosts, plugins)
+    host, segments = _split_address(raw)
+    return _build(raw, host, segments, extra_hosts, plugins)
+
+
+def _split_address(raw: str) -> tuple[str, list[str]]:
+    """``(host, path segments)`` of a URL, scp-like address or plain path, without userinfo, port or query."""
+    if not raw:
+        _reject(raw, "it is empty")
+    text = raw
+    span = _userinfo_span(raw)
+    has_user = span is not None
+    if span is not None:
+        start, at, clean = span
+        if not clean:
+            _reject(raw, "the credentials in it hold a raw '/' or '@'; leave them out (or percent-encode them)")
+        text = raw[:start] + raw[at + 1 :]
+    sep = text.find("://")
+    scheme = None
+    rest = text
+    if sep != -1:
+        scheme = text[:sep].lower()
+        if scheme not in _SCHEMES:
+            shown = repr(scheme) if _SCHEME_RE.fullmatch(scheme) else "of this URL"
+            _reject(raw, f"the scheme {shown} is not supported (use https, http, ssh, git, git+https or git+ssh)")
+        rest = text[sep + 3 :]
+    slash = rest.find("/")
+    authority, path = (rest, "") if slash == -1 else (rest[:slash], rest[slash + 1 :])
+    authority = _cut_query(authority)
+    if authority.startswith("["):
+        _reject(raw, "the host is not a valid host name (an IPv6 address cannot start a coordinate)")
+    colon = authority.find(":")
+    if colon != -1:
+        host, after = authority[:colon], authority[colon + 1 :]
+        if scheme is None:  # scp-like: host:path (git's own rule: what follows ':' is the path)
+            if not has_user and "." not in host:
+                _reject(raw, "give the full host name (git@github.com:owner/repo.git)")
+            path = after + ("/" + path if slash != -1 else "")
+        elif after.isdecimal() and after.isascii():
+            if not 0 < int(after) < 65536:
+                _reject(raw, "the port is out of range")
+        elif after and scheme in _SSH_SCHEMES:  # ssh://git@host:owner/repo, as some tools write it
+            path = after + ("/" + path if slash != -1 else "")
+        elif after:
+            _reject(raw, "the port is not a number")
+    else:
+        host = authority
+    if not host:
+        _reject(raw, "there is no host")
+    path = _cut_query(path).strip("/") if scheme is None else _cut_query(path).rstrip("/")
+    if scheme is None and not has_user and colon == -1 and "." not in host and path and "/" not in path:
+        _reject(raw, f"it has no host; add it, e.g. github.com/{_cut_query(raw).strip('/')}")
+    segments = path.split("/") if path else []
+    if "" in segments:
+        _reject(raw, "the path has an empty segment ('//')")
+    return host.lower(), segments
+
+
+def _cut_query(text: str) -> str:
+    for mark in ("?", "#"):
+        cut = text.find(mark)
+        if cut != -1:
+            text = text[:cut]
+    return text
+
+
+def _build(
+    raw: str,
+    host: str,
+    segments: Sequence[str],
+    extra_hosts: Mapping[str, str] | None,
+    plugins: Plugins | None,
+) -> RepoCoordinate:
+    """Let the host's provider (or the generic shapes) pick owner and repo, then check them."""
+    if _HOST_RE.fullmatch(host) is None:
+        _reject(raw, "the host is not a valid host name")
+    if not segments:
+        _reject(raw, "expected owner/repo after the host")
+    provider = _provider_for(host, extra_hosts, plugins)
+    try:
+        split = provider.split_path(segments) if provider is not None else _generic_split(segments)
+    except ValueError as exc:  # a provider saying why a path of its own cannot be a coordinate
+        _reject(raw, str(exc))
+    if split is None:
+        _explain_shape(raw, host, segments, provider)
+    owner, name = split
+    if name.endswith(".git"):
+        name = name[:-4]
+    if _PATH_RE.fullmatch(f"{owner}/{name}") is None or (
+        "/" in owner and (provider is None or not provider.nested_namespaces)
+    ):
+        _explain_parts(raw, host, owner, name, provider)
+    return RepoCoordinate(host, owner, name)
+
+
+def _explain_shape(raw: str, host: str, segments: Sequence[str], provider: GitProvider | None) -> NoReturn:
+    """Reject a path that is no repository path of the host's provider (or of the generic shapes)."""
+    if len(segments) < 2:
+        _reject(raw, "expected owner/repo after the host")
+    if provider is None:
+        _reject(
+            raw,
+            f"{host} is not the host of a known provider, so only owner/repo and its browser links are "
+            f"understood there; if it is self-hosted (GitLab with subgroups, Bitbucket Data Center...), "
+            f"register the host with its provider (jolli repo parse --host {host}=gitlab)",
+        )
+    title = provider.title or provider.name
+    if not provider.nested_namespaces and len(segments) > 2:
+        _reject(
+            raw,
+            f"{title} ({host}) does not have nested groups, and {segments[2]!r} is not a page of a "
+            "repository there: expected host/owner/repo, or a browser URL of the repository",
+        )
+    _reject(raw, f"it is not a repository path on {title} ({host})")
+
+
+def _explain_parts(raw: str, host: str, owner: str, name: str, provider: GitProvider | None) -> NoReturn:
+    """Reject an owner or repository name that a coordinate cannot hold, saying which and why."""
+    owner_parts = owner.split("/")
+    if len(owner_parts) > 1 and (provider is None or not provider.nested_namespaces):
+        _reject(raw, f"{host} does not have nested groups: expected host/owner/repo")
+    for label, part in [*(("owner", p) for p in owner_parts), ("repository name", name)]:
+        if not part:
+            _reject(raw, f"the {label} is empty")
+        if not _SEGMENT_RE.fullmatch(part):
+            _reject(raw, f"the {label} has characters other than letters, digits, '.', '-' and '_'")
+        if part in (".", ".."):
+            _reject(raw, f"'{part}' is not a valid {label}")
+    _reject(raw, "the owner or repository name is not valid")  # pragma: no cover - one check above fails
+
+
+def _generic_split(segments: Sequence[str]) -> tuple[str, str] | None:
+    """Hosts without a provider: ``owner/repo``, optionally followed by a common browser suffix."""
+    if len(segments) == 2 or (len(segments) > 2 and segments[2] in GENERIC_SUFFIXES):
+        return segments[0], segments[1]
+    return None
+
+
+def _reject(raw: str, reason: str) -> NoReturn:
+    raise InvalidCoordinate(
+        f"{mask_credentials(raw)!r} is not a repository address: {reason}; {ACCEPTED}", fields={"repo": [reason]}
+    )
+
+
+def _provider_for(
+    host: str, extra_hosts: Mapping[str, str] | None, plugins: Plugins | None
+) -> GitProvider | None:
+    """The provider owning ``host`` (lower-case): a public host, else ``extra_hosts``, else ``None``."""
+    if plugins is None:
+        plugins = _default_plugins()
+    registry = plugins.providers
+    found = registry.for_host(host)
+    if found is None and extra_hosts:
+        name = extra_hosts.get(host)
+        if name is not None and name in registry:
+            found = registry.get(name)
+    return found
+
+
+def _default_plugins() -> Plugins:
+    global _get_plugins
+    if _get_plugins is None:
+        from jolli.registry import get_plugins  # lazy: the registry loads plugins, coordinates must not
+
+        _get_plugins = get_plugins
+    return _get_plugins()
+
+
+_get_plugins: Callable[[], Plugins] | None = None
+
+
+def is_valid_host(host: str) -> bool:
+    """Whether ``host`` (lower-case, no port) is a host name a coordinate may start with."""
+    return _HOST_RE.fullmatch(host) is not None
+
+
+# --- masking ----------------------------------------------------------------------------------------
+def mask_credentials(text: str) -> str:
+    """``text`` (one address) with its userinfo replaced by ``***`` and secret query values masked.
+
+    The user ``git`` of ssh addresses is kept (it is no secret). Credentials holding a raw ``/`` or ``@``
+    are recognised too, erring on the side of hiding too much.
+    """
+    span = _userinfo_span(text)
+    if span is not None:
+        start, at, _ = span
+        if text[start:at] != "git":
+            text = text[:start] + "***" + text[at:]
+    if "=" in text:
+        text = _SECRET_QUERY_RE.sub(r"\1***", text)
+    return text
+
+
+def _userinfo_span(text: str) -> tuple[int, int, bool] | None:
+    """Where the userinfo of one address is: ``(start, end, clean)``, ``text[end]`` being its ``@``.
+
+    ``clean`` is false when it had to be guessed: no ``@`` before the first ``/`` but a later ``@`` that
+    is followed by a dotted host, or that follows a ``user:pass`` part (a raw ``/`` in the credentials).
+    """
+    if "@" not in text:
+        return None
+    sep = text.find("://")
+    start = 0 if sep == -1 else sep + 3
+    slash = text.find("/", start)
+    authority_end = len(text) if slash == -1 else slash
+    last = text.rfind("@")
+    if last > authority_end and _DOTTED_HOST_AT_RE.match(text, last + 1):
+        return start, last, False
+    at = text.rfind("@", start, authority_end)
+    if at != -1:
+        return start, at, True
+    if last > authority_end and ":" in text[start:authority_end]:
+        return start, last, False
+    return None
+
+
+# --- derivations ------------------------------------------------------------------------------------
+def describe(
+    coord: RepoCoordinate,
+    *,
+    extra_hosts: Mapping[str, str] | None = None,
+    plugins: Plugins | None = None,
+    branch: str | None = None,
+    commit: str | None = None,
+    path: str | None = None,
+) -> dict[str, Any]:
+    """The coordinate, its provider (``"unknown"`` when none owns the host) and the URLs derived from it.
+
+    With a provider: its clone, web and API URLs, and the branch, commit and file (``path`` at ``commit``,
+    else ``branch``) web URLs when asked for. Without: the seed's provider-neutral clone and web URLs.
+    """
+    provider = _provider_for(coord.host, extra_hosts, plugins)
+    info: dict[str, Any] = {
+        "repo": str(coord),
+        "host": coord.host,
+        "owner": coord.owner,
+        "name": coord.name,
+        "provider": provider.name if provider is not None else "unknown",
+    }
+    if provider is None:
+        info["httpsCloneUrl"] = f"https://{coord.host}/{coord.owner}/{coord.name}.git"
+        info["sshCloneUrl"] = f"git@{coord.host}:{coord.owner}/{coord.name}.git"
+        info["webUrl"] = f"https://{coord.host}/{coord.owner}/{coord.name}"
+        return info
+    info["httpsCloneUrl"] = provider.https_clone_url(coord)
+    info["sshCloneUrl"] = provider.ssh_clone_url(coord)
+    info["webUrl"] = provider.web_url(coord)
+    _derive(info, "apiBaseUrl", provider.default_api_base_url, coord.host)
+    if branch:
+        _derive(info, "branchUrl", provider.branch_url, coord, branch)
+    if commit:
+        _derive(info, "commitUrl", provider.commit_url, coord, commit)
+    ref = commit or branch
+    if path and ref:
+        _derive(info, "fileUrl", provider.file_url, coord, ref, path)
+    return info
+
+
+def _derive(info: dict[str, Any], key: str, derivation: Callable[..., str], *args: Any) -> None:
+    """Add one derived URL; a third-party provider that does not know the shape leaves it out."""
+    with contextlib.suppress(NotImplementedError):
+        info[key] = derivation(*args)

@@ -5,9 +5,11 @@ providers and source types are declared the same way in jolli's own ``setup.cfg`
 idempotent: nothing is imported until a registry or hook is first asked for. ``JOLLI_LOAD_PLUGINS``
 (a comma list of entry-point names; empty loads none) restricts what is loaded.
 
-A plugin that fails to import, implements a hook that does not exist (a misspelling), or contributes a
-name another plugin already owns is not used, and the failure is kept in :attr:`Plugins.errors`, named
-after the plugin, so the rest of jolli keeps working and ``jolli plugins`` can show what went wrong.
+A plugin that fails to import, implements a hook that does not exist (a misspelling), raises while
+registering, or contributes a name another plugin already owns is not used at all (it is unregistered),
+and the failure is kept in :attr:`Plugins.errors`, named after the plugin, so the rest of jolli keeps
+working and ``jolli plugins`` can show what went wrong. jolli's own plugins are registered and collected
+first, so a third party can never take over a built-in name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -29,6 +31,7 @@ from jolli.source_type import SourceType
 log = logging.getLogger("jolli.plugins")
 
 ENTRY_POINT_GROUP = "jolli"
+JOLLI_DIST = "jolli"
 T = TypeVar("T")
 
 
@@ -45,30 +48,42 @@ class _NamedRegistry(Generic[T]):
     """Things keyed by their ``name``, each remembered with the plugin that contributed it."""
 
     kind = "thing"
+    field = "name"
     base: type = object
 
-    def __init__(self) -> None:
+    def __init__(self, label: Callable[[str], str] = repr) -> None:
         self._items: dict[str, T] = {}
         self._owners: dict[str, str] = {}
+        self._label = label
         self.current_plugin = "?"
+        #: How many plugins failed to load (mentioned when a name is not available).
+        self.failed_plugins = 0
 
     def add(self, item: T) -> None:
-        """Add one item; a name already taken is an error naming both plugins."""
+        """Add one instance; a name already taken is an error naming both plugins."""
+        self._check(item)
+        self._items[item.name] = item  # type: ignore[attr-defined]
+        self._owners[item.name] = self.current_plugin  # type: ignore[attr-defined]
+
+    def _check(self, item: Any) -> None:
+        where = f"plugin {self._label(self.current_plugin)}"
+        if isinstance(item, type) and issubclass(item, self.base):
+            raise PluginConflict(f"{where} registered the class {item.__name__}; pass an instance: "
+                                 f"registry.add({item.__name__}())")
         if not isinstance(item, self.base):
             raise PluginConflict(
-                f"plugin {self.current_plugin!r} registered {item!r} as a {self.kind}, "
+                f"{where} registered {item!r} as a {self.kind}, "
                 f"but it is not a {self.base.__module__}.{self.base.__qualname__}"
             )
         name = getattr(item, "name", "")
-        if not name:
-            raise PluginConflict(f"plugin {self.current_plugin!r} registered a {self.kind} without a name")
+        if not name or not isinstance(name, str):
+            raise PluginConflict(f"{where} registered a {self.kind} without a name")
         if name in self._items:
             raise PluginConflict(
-                f"{self.kind} {name!r} is contributed by two plugins: "
-                f"{self._owners[name]!r} and {self.current_plugin!r}; uninstall or block one of them"
+                f"{self.kind} {name!r} is contributed by two plugins: {self._label(self._owners[name])} "
+                f"and {self._label(self.current_plugin)}; {self._label(self.current_plugin)} is not used "
+                "(uninstall one of them, or leave it out of JOLLI_LOAD_PLUGINS)"
             )
-        self._items[name] = item
-        self._owners[name] = self.current_plugin
 
     def get(self, name: str) -> T:
         """The item called ``name``, or :class:`NotAvailable` saying it may not be installed."""
@@ -76,9 +91,10 @@ class _NamedRegistry(Generic[T]):
             return self._items[name]
         except KeyError:
             known = ", ".join(sorted(self._items)) or "none"
+            broken = f"; {self.failed_plugins} plugin(s) failed to load: see 'jolli plugins'" if self.failed_plugins else ""
             raise NotAvailable(
-                f"{self.kind} {name!r} is not available (plugin may not be installed); available: {known}",
-                fields={"type" if self.kind == "source type" else "provider": [f"{name!r} is not available"]},
+                f"{self.kind} {name!r} is not available (plugin may not be installed); available: {known}{broken}",
+                fields={self.field: [f"{name!r} is not available (plugin may not be installed)"]},
             ) from None
 
     def __contains__(self, name: object) -> bool:
@@ -87,10 +103,14 @@ class _NamedRegistry(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         return iter(self._items[name] for name in sorted(self._items))
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def names(self) -> list[str]:
         return sorted(self._items)
 
     def owner(self, name: str) -> str:
+        """The plugin that contributed ``name``."""
         return self._owners[name]
 
     def by_plugin(self, plugin: str) -> list[str]:
@@ -101,6 +121,7 @@ class SourceTypeRegistry(_NamedRegistry[SourceType]):
     """Source types by name (``git``, ``file`` ...)."""
 
     kind = "source type"
+    field = "type"
     base = SourceType
 
 
@@ -108,16 +129,27 @@ class ProviderRegistry(_NamedRegistry[GitProvider]):
     """Git providers by name, and which provider owns a host."""
 
     kind = "provider"
+    field = "provider"
     base = GitProvider
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, label: Callable[[str], str] = repr) -> None:
+        super().__init__(label)
         self._hosts: dict[str, GitProvider] = {}
 
     def add(self, item: GitProvider) -> None:
+        """Add a provider; a public host another provider already owns is an error naming both."""
+        self._check(item)
+        for host in item.hosts:
+            other = self._hosts.get(host.lower())
+            if other is not None:
+                raise PluginConflict(
+                    f"host {host.lower()!r} is claimed by providers {other.name!r} "
+                    f"({self._label(self._owners[other.name])}) and {item.name!r} "
+                    f"({self._label(self.current_plugin)}); {self._label(self.current_plugin)} is not used"
+                )
         super().add(item)
         for host in item.hosts:
-            self._hosts.setdefault(host.lower(), item)
+            self._hosts[host.lower()] = item
 
     def for_host(self, host: str, extra_hosts: dict[str, str] | None = None) -> GitProvider | None:
         """The provider of ``host``: a public host it owns, else a self-hosted one in ``extra_hosts``
@@ -141,23 +173,27 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.errors: list[PluginError] = []
         self._dists: dict[str, tuple[str, str]] = {}
+        self._order: dict[str, int] = {}  # plugin name -> registration sequence number
+        self._registered = 0
         self._load_entry_points = load_entry_points
         self._loaded = False
         self._lock = threading.RLock()
-        self._source_types: SourceTypeRegistry | None = None
-        self._providers: ProviderRegistry | None = None
+        self._built: tuple[SourceTypeRegistry, ProviderRegistry] | None = None
         if os.environ.get("JOLLI_TRACE_PLUGINS"):
             self.enable_tracing()
 
     # --- loading ----------------------------------------------------------------------------------
     def load(self) -> Plugins:
-        """Import and register the plugins named by entry points (once)."""
+        """Import and register the plugins named by entry points (once), then build the registries, so
+        :attr:`errors` holds every failure, name conflicts included."""
         with self._lock:
             if self._loaded:
                 return self
             self._loaded = True
             if self._load_entry_points:
                 self._load_from_entry_points()
+            self._check_pending()
+            self._registries()
         return self
 
     def _load_from_entry_points(self) -> None:
@@ -165,115 +201,169 @@ class Plugins:
 
         wanted = _wanted_plugins()
         found = []
-        for dist in importlib.metadata.distributions():
-            for ep in dist.entry_points:
-                if ep.group == ENTRY_POINT_GROUP and (wanted is None or ep.name in wanted):
-                    found.append((dist.metadata["Name"] or "?", dist.version, ep))
-        # jolli's own plugins first, so a third party cannot take over a built-in name.
-        found.sort(key=lambda f: (f[0] != "jolli", f[0], f[2].name))
-        seen = set()
-        for dist_name, version, ep in found:
-            if ep.name in seen or self.pm.is_blocked(ep.name):
+        described: dict[int, tuple[str, str]] = {}
+        # entry_points() skips second copies of a distribution further down sys.path and reads only
+        # entry_points.txt; METADATA (an e-mail parse, the slow part) is read for plugin dists only.
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if wanted is not None and ep.name not in wanted:
                 continue
-            seen.add(ep.name)
+            dist = ep.dist
+            if dist is None:
+                found.append(("?", "?", ep))
+                continue
+            if id(dist) not in described:
+                meta = dist.metadata
+                described[id(dist)] = (meta["Name"] or "?", meta["Version"] or "?")
+            found.append((*described[id(dist)], ep))
+        # jolli's own plugins first, so a third party cannot take over a built-in name.
+        found.sort(key=lambda f: (f[0] != JOLLI_DIST, f[0].lower(), f[2].name))
+        taken: dict[str, str] = {}
+        for dist_name, version, ep in found:
+            if ep.name in taken:
+                self._fail(ep.name, dist_name, f"entry point {ep.name!r} ({ep.value}) is ignored: the name is "
+                           f"already taken by distribution {taken[ep.name]!r}; rename the entry point")
+                continue
+            taken[ep.name] = dist_name
+            if self.pm.is_blocked(ep.name):
+                continue
             try:
                 plugin = ep.load()
             except Exception as exc:  # noqa: BLE001 - any import failure is reported, not fatal
                 self._fail(ep.name, dist_name, f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
                 continue
             self.register(plugin, ep.name, distribution=(dist_name, version))
+        for name in sorted((wanted or set()) - set(taken)):
+            self._fail(name, None, "named in JOLLI_LOAD_PLUGINS but not available (plugin may not be installed)")
 
     def register(self, plugin: Any, name: str, distribution: tuple[str, str] | None = None) -> bool:
-        """Register one plugin object or module; return whether it was accepted."""
+        """Register one plugin object or module; return whether it was accepted.
+
+        Registering does not trigger entry-point loading; built-ins still win name clashes when loaded later.
+        """
+        dist = distribution[0] if distribution else None
         with self._lock:
             try:
                 self.pm.register(plugin, name=name)
             except Exception as exc:  # noqa: BLE001 - pluggy validation errors name the hook
-                self._fail(name, distribution and distribution[0], f"{type(exc).__name__}: {exc}")
+                if isinstance(exc, pluggy.PluginValidationError) and self.pm.get_plugin(name) is plugin:
+                    self.pm.unregister(plugin)  # pluggy keeps the hooks it added before the bad one
+                self._fail(name, dist, f"{type(exc).__name__}: {exc}")
                 return False
             unknown = [
                 caller.name
                 for caller in self.pm.get_hookcallers(plugin) or []
                 if caller.spec is None
+                and any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls())
             ]
             if unknown:
                 self.pm.unregister(plugin)
-                self._fail(
-                    name,
-                    distribution and distribution[0],
-                    "implements unknown hook(s) " + ", ".join(sorted(unknown))
-                    + "; check the spelling against docs/plugins.md",
-                )
+                self._fail(name, dist, _unknown_hooks_message(unknown))
                 return False
             if distribution:
                 self._dists[name] = distribution
-            self._invalidate()
+            self._order[name] = self._registered = self._registered + 1
+            self._built = None
             return True
 
     def unregister(self, name: str) -> None:
+        """Remove a plugin by name (its contributions disappear from the registries)."""
         with self._lock:
             plugin = self.pm.get_plugin(name)
             if plugin is not None:
                 self.pm.unregister(plugin)
             self._dists.pop(name, None)
-            self._invalidate()
+            self._built = None
+
+    def _check_pending(self) -> None:
+        """pluggy's ``check_pending``, for plugins registered on ``pm`` directly: drop and report them."""
+        while True:
+            try:
+                self.pm.check_pending()
+                return
+            except pluggy.PluginValidationError as exc:
+                name = self.pm.get_name(exc.plugin) or repr(exc.plugin)
+                self.pm.unregister(exc.plugin)
+                self._fail(name, self._dists.pop(name, (None,))[0], str(exc))
 
     def _fail(self, name: str, dist: str | None, error: str) -> None:
         log.warning("plugin %s not loaded: %s", name, error)
         self.errors.append(PluginError(plugin=name, distribution=dist, error=error))
 
-    def _invalidate(self) -> None:
-        self._source_types = None
-        self._providers = None
+    def _label(self, name: str) -> str:
+        dist = self._dists.get(name)
+        return f"{name!r} ({dist[0]} {dist[1]})" if dist else repr(name)
 
     # --- registries -------------------------------------------------------------------------------
-    @property
-    def source_types(self) -> SourceTypeRegistry:
+    def _registries(self) -> tuple[SourceTypeRegistry, ProviderRegistry]:
+        """Build both registries; a plugin whose registration fails is dropped and the build restarts."""
         self.load()
         with self._lock:
-            if self._source_types is None:
-                registry = SourceTypeRegistry()
-                self._collect("jolli_register_source_types", registry)
-                self._source_types = registry
-            return self._source_types
+            while self._built is None:
+                source_types, providers = SourceTypeRegistry(self._label), ProviderRegistry(self._label)
+                failure = (
+                    self._collect("jolli_register_source_types", source_types)
+                    or self._collect("jolli_source_types", source_types, legacy=True)
+                    or self._collect("jolli_register_providers", providers)
+                )
+                if failure is None:
+                    source_types.failed_plugins = providers.failed_plugins = len({e.plugin for e in self.errors})
+                    self._built = (source_types, providers)
+                else:
+                    name, error = failure
+                    dist = self._dists.get(name, (None,))[0]
+                    self.unregister(name)
+                    self._fail(name, dist, error)
+            return self._built
+
+    def _collect(self, hook_name: str, registry: _NamedRegistry[Any], legacy: bool = False) -> tuple[str, str] | None:
+        """Call a registration hook plugin by plugin; return ``(plugin, error)`` of the first that fails.
+
+        ``legacy``: the deprecated list-returning form (``jolli_source_types() -> list``).
+        """
+        for impl in self._ordered_impls(hook_name):
+            registry.current_plugin = impl.plugin_name
+            try:
+                if legacy:
+                    for item in impl.function() or ():
+                        registry.add(item)
+                else:
+                    impl.function(**{arg: registry for arg in impl.argnames})
+            except PluginConflict as exc:
+                return impl.plugin_name, str(exc)
+            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break jolli
+                return impl.plugin_name, f"{hook_name} raised {type(exc).__name__}: {exc}"
+        registry.current_plugin = "?"
+        return None
+
+    def _ordered_impls(self, hook_name: str) -> list[Any]:
+        """A hook's implementations: jolli's own first, then in registration order."""
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        return sorted(impls, key=lambda i: (self._dists.get(i.plugin_name, ("",))[0] != JOLLI_DIST,
+                                            self._order.get(i.plugin_name, 0)))
+
+    @property
+    def source_types(self) -> SourceTypeRegistry:
+        return self._registries()[0]
 
     @property
     def providers(self) -> ProviderRegistry:
-        self.load()
-        with self._lock:
-            if self._providers is None:
-                registry = ProviderRegistry()
-                self._collect("jolli_register_providers", registry)
-                self._providers = registry
-            return self._providers
-
-    def _collect(self, hook_name: str, registry: _NamedRegistry[Any]) -> None:
-        """Call a registration hook plugin by plugin, so each contribution is tied to its plugin."""
-        caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
-            registry.current_plugin = impl.plugin_name
-            try:
-                impl.function(**{arg: registry for arg in impl.argnames})
-            except PluginConflict as exc:
-                self._fail(impl.plugin_name, self._dists.get(impl.plugin_name, (None,))[0], str(exc))
-            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break jolli
-                self._fail(
-                    impl.plugin_name,
-                    self._dists.get(impl.plugin_name, (None,))[0],
-                    f"{hook_name} raised {type(exc).__name__}: {exc}",
-                )
-        registry.current_plugin = "?"
+        return self._registries()[1]
 
     @property
     def hook(self) -> Any:
-        """pluggy's hook relay, after loading (``plugins.hook.jolli_process_space(...)``)."""
-        self.load()
+        """pluggy's hook relay, after loading (``plugins.hook.jolli_process_space(...)``).
+
+        The registries are built first, so a plugin dropped for a name conflict never has its hooks called.
+        """
+        self._registries()
         return self.pm.hook
 
     def source_type(self, name: str) -> SourceType:
+        """The source type ``name`` or :class:`NotAvailable`."""
         return self.source_types.get(name)
 
     def provider(self, name: str) -> GitProvider:
+        """The provider ``name`` or :class:`NotAvailable`."""
         return self.providers.get(name)
 
     # --- diagnostics ------------------------------------------------------------------------------
@@ -281,12 +371,12 @@ class Plugins:
         """Log every hook call and result (``JOLLI_TRACE_PLUGINS=1``)."""
         trace_log = logging.getLogger("jolli.plugins.trace")
 
-        def before(hook_name: str, impls: Any, kwargs: dict[str, Any]) -> None:
+        def before(hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
             (writer or trace_log.info)(
                 f"call {hook_name}({', '.join(sorted(kwargs))}) -> {[i.plugin_name for i in impls]}"
             )
 
-        def after(outcome: Any, hook_name: str, impls: Any, kwargs: dict[str, Any]) -> None:
+        def after(outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
             exc = outcome.exception
             (writer or trace_log.info)(
                 f"done {hook_name}" + (f" raised {type(exc).__name__}: {exc}" if exc else "")
@@ -296,8 +386,7 @@ class Plugins:
 
     def describe(self) -> dict[str, Any]:
         """Everything ``jolli plugins --json`` shows."""
-        source_types = self.source_types
-        providers = self.providers
+        source_types, providers = self._registries()
         plugins = []
         for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda p: p[0]):
             dist, version = self._dists.get(name, (None, None))
@@ -312,15 +401,37 @@ class Plugins:
                     "hooks": sorted(c.name for c in self.pm.get_hookcallers(plugin) or []),
                 }
             )
-        hooks = {
-            name: [impl.plugin_name for impl in reversed(getattr(self.pm.hook, name).get_hookimpls())]
-            for name in sorted(n for n in dir(hookspecs) if n.startswith("jolli_"))
-        }
         return {
             "plugins": plugins,
-            "hooks": hooks,
-            "errors": [e.__dict__ for e in self.errors],
+            "hooks": {name: [i.plugin_name for i in self._ordered_impls(name)] for name in _hook_names()},
+            "sourceTypes": [
+                {"name": t.name, "plugin": source_types.owner(t.name), "description": t.description,
+                 "usesRepo": t.uses_repo}
+                for t in source_types
+            ],
+            "providers": [
+                {"name": p.name, "plugin": providers.owner(p.name), "title": p.title, "hosts": list(p.hosts)}
+                for p in providers
+            ],
+            "errors": [{"plugin": e.plugin, "distribution": e.distribution, "error": e.error} for e in self.errors],
         }
+
+
+def _unknown_hooks_message(unknown: list[str]) -> str:
+    import difflib
+
+    hints = []
+    for hook in sorted(unknown):
+        close = difflib.get_close_matches(hook, _hook_names(), n=1)
+        hints.append(f"{hook} (did you mean {close[0]}?)" if close else hook)
+    return (
+        "implements unknown hook(s) " + ", ".join(hints)
+        + f"; known hooks: {', '.join(_hook_names())} (see docs/plugins.md)"
+    )
+
+
+def _hook_names() -> list[str]:
+    return sorted(n for n in vars(hookspecs) if n.startswith("jolli_"))
 
 
 def _wanted_plugins() -> set[str] | None:

@@ -1,5 +1,177 @@
-"""Blueprint placeholder: filled in by the source-events work."""
+"""Seeing and steering source events: lists, one event with its per-space outcomes, a space's audit,
+webhook deliveries, retry by command, and the legacy per-space job intake used during the rollout.
 
-from flask import Blueprint
+Everything is org-scoped: an id of another org answers 404, as a missing one does. Lists are keyset
+pages ``{"items": [...], "next": id}``; ``order=desc`` gives the newest first (``after`` then means
+"older than").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import fields, validate
+
+from jolli.api.auth import current_org
+from jolli.api.bodies import load_query
+from jolli.api.schemas import PageQuerySchema
+from jolli.api.spec import doc
+from jolli.contracts import StrictSchema
+from jolli.errors import InvalidInput
+from jolli.events import legacy
+from jolli.events.audit import OUTCOMES
+from jolli.events.errors import NotFound
+from jolli.events.models import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery
+from jolli.events.retry import retry_event
+from jolli.events.serialize import audit_dict, delivery_dict, event_dict, job_dict, space_dict
+from jolli.events.tx import write_tx
+from jolli.store.models import Integration, Org, Source, Space
 
 bp = Blueprint("events", __name__)
+
+EVENT_STATUSES = ("queued", "processing", "processed", "stale", "failed", "deleted")
+
+
+class ListQuerySchema(PageQuerySchema):
+    """Keyset page; ``order=desc`` lists newest first."""
+
+    order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
+
+
+class EventQuerySchema(ListQuerySchema):
+    status = fields.String(validate=validate.OneOf(EVENT_STATUSES))
+    source_id = fields.Integer(data_key="sourceId", validate=validate.Range(min=1))
+
+
+class AuditQuerySchema(ListQuerySchema):
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    event_id = fields.Integer(data_key="eventId", validate=validate.Range(min=1))
+
+
+class RetryBodySchema(StrictSchema):
+    space_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), data_key="spaceIds")
+
+
+def _page(query: peewee.ModelSelect, key: peewee.Field, args: dict[str, Any]) -> tuple[list[Any], int | None]:
+    limit, after, desc = args["limit"], args.get("after"), args.get("order") == "desc"
+    if after is not None:
+        query = query.where(key < after if desc else key > after)
+    rows = list(query.order_by(key.desc() if desc else key).limit(limit + 1))
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, int(rows[-1].id)
+    return rows, None
+
+
+def _owned(model: type[peewee.Model], object_id: int, org: Org, what: str) -> Any:
+    row = model.get_or_none((model.id == object_id) & (model.org == org))
+    if row is None:
+        raise NotFound(f"no {what} {object_id}", fields={"id": [f"no {what} {object_id} in this org"]})
+    return row
+
+
+def _events_page(query: peewee.ModelSelect, args: dict[str, Any]) -> dict[str, Any]:
+    if "status" in args:
+        query = query.where(SourceEvent.status == args["status"])
+    rows, after = _page(query, SourceEvent.id, args)
+    return {"items": [event_dict(row) for row in rows], "next": after}
+
+
+@bp.get("/api/sources/<int:source_id>/events")
+@doc(summary="List a source's events", tag="events", query=EventQuerySchema, responses={200: None})
+def list_source_events(source_id: int) -> dict[str, Any]:
+    """The source events of one source."""
+    org = current_org()
+    source = _owned(Source, source_id, org, "source")
+    args = load_query(EventQuerySchema())
+    return _events_page(SourceEvent.select().where(SourceEvent.source == source.id), args)
+
+
+@bp.get("/api/events")
+@doc(summary="List events", tag="events", query=EventQuerySchema, responses={200: None})
+def list_events() -> dict[str, Any]:
+    """The org's source events (``status=failed`` lists the dead letters)."""
+    org = current_org()
+    args = load_query(EventQuerySchema())
+    query = SourceEvent.select().where(SourceEvent.org == org)
+    if "source_id" in args:
+        query = query.where(SourceEvent.source == args["source_id"])
+    return _events_page(query, args)
+
+
+@bp.get("/api/events/<int:event_id>")
+@doc(summary="Get an event with its per-space outcomes", tag="events", responses={200: None})
+def get_event(event_id: int) -> dict[str, Any]:
+    """The event, its jobs, where each affected space stands, and the audit trail."""
+    event = _owned(SourceEvent, event_id, current_org(), "event")
+    body = event_dict(event)
+    body["jobs"] = [job_dict(job) for job in EventJob.select().where(EventJob.event == event.id).order_by(EventJob.id)]
+    states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id)}
+    body["spaces"] = [
+        space_dict(states[space_id]) if space_id in states else {"spaceId": space_id, "status": "pending"}
+        for space_id in sorted(set(event.affected_space_ids or []) | set(states))
+    ]
+    body["audit"] = [audit_dict(row) for row in SpaceAudit.select().where(SpaceAudit.event == event.id)
+                     .order_by(SpaceAudit.id).limit(5000)]
+    return body
+
+
+@bp.post("/api/events/<int:event_id>/retry")
+@doc(summary="Retry an event's failed spaces", tag="events", body=RetryBodySchema, responses={202: None})
+def retry(event_id: int) -> tuple[Response, int]:
+    """Queue the dead-lettered spaces (all, or ``spaceIds``) again with fresh attempts."""
+    event = _owned(SourceEvent, event_id, current_org(), "event")
+    raw = request.get_json(silent=True) if request.get_data() else {}
+    if raw is None or not isinstance(raw, dict):
+        raise InvalidInput("the body must be a JSON object like {\"spaceIds\": [3, 4]}")
+    data = RetryBodySchema().load(raw)
+    return jsonify(retry_event(event, data.get("space_ids"))), 202
+
+
+@bp.get("/api/spaces/<int:space_id>/audit")
+@doc(summary="A space's audit trail", tag="events", query=AuditQuerySchema, responses={200: None})
+def space_audit(space_id: int) -> dict[str, Any]:
+    """Every outcome recorded for one space (processed, skipped-duplicate, skipped-stale, failed)."""
+    org = current_org()
+    space = _owned(Space, space_id, org, "space")
+    args = load_query(AuditQuerySchema())
+    query = SpaceAudit.select().where(SpaceAudit.space_id == space.id, SpaceAudit.org == org)
+    if "outcome" in args:
+        query = query.where(SpaceAudit.outcome == args["outcome"])
+    if "event_id" in args:
+        query = query.where(SpaceAudit.event == args["event_id"])
+    rows, after = _page(query, SpaceAudit.id, args)
+    return {"items": [audit_dict(row) for row in rows], "next": after}
+
+
+@bp.get("/api/integrations/<int:integration_id>/deliveries")
+@doc(summary="An integration's webhook deliveries", tag="events", query=ListQuerySchema, responses={200: None})
+def deliveries(integration_id: int) -> dict[str, Any]:
+    """Each verified delivery and what it became (accepted, duplicate, ignored and why)."""
+    integration = _owned(Integration, integration_id, current_org(), "integration")
+    args = load_query(ListQuerySchema())
+    rows, after = _page(WebhookDelivery.select().where(WebhookDelivery.integration == integration.id),
+                        WebhookDelivery.id, args)
+    return {"items": [delivery_dict(row) for row in rows], "next": after}
+
+
+@bp.post("/api/events/legacy-jobs")
+@doc(summary="Queue legacy per-space jobs (rollout)", tag="events", responses={202: None})
+def queue_legacy_jobs() -> tuple[Response, int]:
+    """Accept one legacy job or a list of them, as the previous producer queued them."""
+    org = current_org()
+    raw = request.get_json(silent=True)
+    items = raw if isinstance(raw, list) else [raw]
+    if not items or len(items) > 1000:
+        raise InvalidInput("send one legacy job object or a list of 1 to 1000 of them")
+    job_ids = []
+    with write_tx():  # all or nothing
+        for index, item in enumerate(items):
+            try:
+                job_ids.append(legacy.enqueue(item, org_id=org.id).id)
+            except InvalidInput as exc:
+                prefix = f"{index}." if isinstance(raw, list) else ""
+                raise InvalidInput(exc.message, fields={prefix + k: v for k, v in exc.fields.items()}) from None
+    return jsonify({"jobIds": job_ids}), 202

@@ -1,5 +1,28 @@
-"""Blueprint placeholder: filled in by the source-events work."""
+"""``POST /api/webhooks/<integrationId>``: provider push webhooks in; source events and jobs stored.
 
-from flask import Blueprint
+Authenticated only by the provider's own scheme, checked against that integration's secret before
+anything is stored. Answers: 202 ``{"status": "accepted", "eventIds": [...]}`` (or ``"duplicate"`` with
+the existing ids), 200 ``{"status": "ignored", "reason": ...}`` for tags, pings, other event types,
+branch deletions and pushes no source tracks; 401 bad or missing signature; 404 unknown integration;
+400 unparseable body; 413 body over ``WEBHOOK_MAX_CONTENT_LENGTH``. No per-space work happens here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from jolli.api.spec import doc
+from jolli.events.intake import load_integration, receive
 
 bp = Blueprint("webhooks", __name__)
+
+
+@bp.post("/api/webhooks/<int:integration_id>")
+@doc(summary="Receive a provider push webhook", tag="webhooks", responses={200: None, 202: None},
+     errors=(401, 413))
+def receive_webhook(integration_id: int) -> tuple[Response, int]:
+    """Verify the delivery with the integration's secret, then store one source event per matching source."""
+    integration = load_integration(integration_id)
+    body = request.get_data(cache=False)  # 413 past the webhook body limit
+    result = receive(integration, request.headers, body)
+    return jsonify(result.to_dict()), result.http_status

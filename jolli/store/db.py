@@ -50,14 +50,19 @@ def make_database(url: str) -> peewee.Database:
             check_same_thread=False,
         )
     if scheme in ("postgres", "postgresql"):
-        return peewee.PostgresqlDatabase(
+        from playhouse.pool import PooledPostgresqlDatabase
+
+        # Connect per request, but from a small per-process pool: close() hands the connection back.
+        return PooledPostgresqlDatabase(
             parts.path.lstrip("/") or "jolli",
             host=parts.hostname or None,
             port=parts.port or 5432,
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             prefer_psycopg3=True,
-            autorollback=True,
+            max_connections=int(os.environ.get("JOLLI_DB_POOL_SIZE", "20")),
+            stale_timeout=300,
+            timeout=30,
         )
     raise ValueError(
         f"JOLLI_DATABASE_URL: unsupported scheme {parts.scheme!r}; use sqlite:///<path> or postgresql://..."
@@ -72,4 +77,27 @@ def open_database(url: str | None = None) -> peewee.Database:
 
 
 def is_postgres() -> bool:
+    """Whether the shared proxy points at PostgreSQL."""
     return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+def close_database(db: peewee.Database | None = None) -> None:
+    """Really close ``db`` (default: the shared one), pooled connections included (before a fork, at exit)."""
+    target = db if db is not None else database.obj
+    if target is None:
+        return
+    if not target.is_closed():
+        target.close()
+    close_all = getattr(target, "close_all", None)
+    if close_all is not None:
+        close_all()
+
+
+def display_url(url: str) -> str:
+    """``url`` safe to print: any password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()

@@ -1,7 +1,8 @@
 """Tables of the registry: orgs, API tokens, integrations, sources, spaces and their bindings.
 
 Event-processing tables (source events, jobs, leases, audit) live in :mod:`jolli.events.models`.
-The schema itself is created and changed only by the versioned migrations in ``jolli.store.migrations``.
+The schema itself is created and changed only by the versioned migrations in ``jolli.store.migrations``
+(``jolli db upgrade``); a change here needs a new migration there.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class Integration(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
 
+    class Meta:
+        indexes = ((("org", "name"), True), (("org", "id"), False))
+
 
 class Source(BaseModel):
     org = peewee.ForeignKeyField(Org, backref="sources", on_delete="CASCADE")
@@ -97,7 +101,7 @@ class Space(BaseModel):
     updated_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("org", "name"), True),)
+        indexes = ((("org", "name"), True), (("org", "id"), False))
 
 
 class SpaceSource(BaseModel):

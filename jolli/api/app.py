@@ -1,0 +1,95 @@
+"""The Flask application factory.
+
+``create_app`` opens the configured database (the shared peewee proxy), connects per request and closes
+in teardown, authenticates every ``/api`` call (:mod:`jolli.api.auth`), turns every error into problem
+details (:mod:`jolli.api.errors`) and registers each blueprint named in :mod:`jolli.api.blueprints`, in
+order and without a URL prefix: blueprints write full paths under ``/api/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask, request
+from werkzeug.routing import IntegerConverter
+
+from jolli.api.auth import authenticate
+from jolli.api.blueprints import BLUEPRINTS
+from jolli.api.errors import register_error_handlers
+from jolli.store.db import database, database_url, open_database
+
+#: Default body limit of API calls (bytes); webhooks get :data:`WEBHOOK_MAX_CONTENT_LENGTH`.
+MAX_CONTENT_LENGTH = 1024 * 1024
+#: Providers send push payloads of up to 25 MB (GitHub's documented cap).
+WEBHOOK_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` bounded to what the store can hold, so a huge id is a 404, not an overflow."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, 2**63 - 1 if max is None else max, signed)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw and raw.isdigit() else default
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the API app. ``config`` keys: ``DATABASE_URL`` (default :func:`database_url`),
+    ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``PUBLIC_URL`` (base of ``webhookUrl``)."""
+    app = Flask("jolli", static_folder=None)
+    app.config.update(
+        DATABASE_URL=None,
+        MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_BODY_BYTES", MAX_CONTENT_LENGTH),
+        WEBHOOK_MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_WEBHOOK_BYTES", WEBHOOK_MAX_CONTENT_LENGTH),
+        PUBLIC_URL=os.environ.get("JOLLI_PUBLIC_URL") or None,
+    )
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = IdConverter
+    open_database(app.config["DATABASE_URL"] or database_url())
+
+    register_error_handlers(app)
+    app.before_request(_connect)
+    app.before_request(authenticate)
+    app.teardown_request(_close)
+    for target in BLUEPRINTS:
+        _register(app, target)
+    return app
+
+
+def _register(app: Flask, target: str) -> None:
+    module_name, attr = target.split(":")
+    blueprint: Blueprint = getattr(importlib.import_module(module_name), attr)
+    before = {rule.rule for rule in app.url_map.iter_rules()}
+    app.register_blueprint(blueprint)
+    for rule in app.url_map.iter_rules():
+        if rule.rule not in before and not rule.rule.startswith("/api/"):
+            raise RuntimeError(
+                f"blueprint {blueprint.name!r} ({target}) adds route {rule.rule!r}; blueprints are registered "
+                "without a prefix, so routes must be full paths under /api/"
+            )
+
+
+def _connect() -> None:
+    if request.path.startswith("/api/webhooks/"):
+        request.max_content_length = app_config("WEBHOOK_MAX_CONTENT_LENGTH")
+    database.connect(reuse_if_open=True)
+
+
+def _close(_exc: BaseException | None) -> None:
+    if not database.is_closed():
+        database.close()
+
+
+def app_config(key: str) -> Any:
+    from flask import current_app
+
+    return current_app.config[key]

@@ -1,0 +1,214 @@
+"""``/api/integrations``: provider installations that cover repos, and which one covers a repo.
+
+``webhookSecret`` and ``accessToken`` are write-only; every integration shows the ``webhookUrl`` its
+provider should deliver pushes to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from jolli.api import rules
+from jolli.api.auth import current_org
+from jolli.api.bodies import load_body, load_query, page
+from jolli.api.errors import Conflict, NotFound
+from jolli.api.schemas import (
+    IntegrationCreateSchema,
+    IntegrationPageSchema,
+    IntegrationPatchSchema,
+    IntegrationQuerySchema,
+    IntegrationSchema,
+)
+from jolli.api.spec import doc
+from jolli.errors import InvalidInput, NotAvailable
+from jolli.matching import IntegrationIndex
+from jolli.registry import get_plugins
+from jolli.store.models import Integration, Org, Source, utcnow
+
+bp = Blueprint("integrations", __name__)
+
+_out = IntegrationSchema()
+OWNER_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+WRITABLE = ("provider", "host", "owner", "repos", "name", "installation_id", "api_base_url", "webhook_secret",
+            "access_token")
+
+
+def webhook_url(integration_id: int) -> str:
+    """Where the provider delivers pushes for this integration (``PUBLIC_URL`` or the request's host)."""
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return f"{base.rstrip('/')}/api/webhooks/{integration_id}"
+
+
+def integration_dict(row: Integration) -> dict[str, Any]:
+    return {
+        "id": row.id, "provider": row.provider, "host": row.host, "owner": row.owner,
+        "repos": rules.integration_repos(row), "name": row.name, "installation_id": row.installation_id,
+        "api_base_url": row.api_base_url, "webhook_url": webhook_url(row.id), "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def get_integration(integration_id: int, org: Org) -> Integration:
+    """The org's integration; 404 when missing or another org's."""
+    row = Integration.get_or_none((Integration.id == integration_id) & (Integration.org == org))
+    if row is None:
+        raise NotFound(f"no integration {integration_id}", fields={"id": [f"no integration {integration_id} in this org"]})
+    return row
+
+
+def _provider(name: str) -> Any:
+    try:
+        return get_plugins().provider(name)
+    except NotAvailable as exc:
+        raise NotAvailable(exc.message, fields={"provider": [exc.message]}) from None
+
+
+def checked(org: Org, values: dict[str, Any], exclude_id: int | None = None) -> dict[str, Any]:
+    """An integration's values validated and normalised: provider and host agree, owner and repos
+    are well formed and under host/owner (repos canonical, sorted), the name is unique."""
+    provider = _provider(values["provider"])
+    host = values["host"].lower()
+    values["host"] = host
+    owner_of_host = get_plugins().providers.for_host(host)
+    if owner_of_host is not None and owner_of_host.name != provider.name:
+        raise InvalidInput(
+            f"{host} is served by provider {owner_of_host.name!r}, not {provider.name!r}",
+            fields={"host": [f"belongs to provider {owner_of_host.name}"]},
+        )
+    if owner_of_host is None and not provider.self_hosted:
+        hosts = ", ".join(provider.hosts) or "none"
+        raise InvalidInput(
+            f"provider {provider.name!r} is not self-hosted: it serves only {hosts}",
+            fields={"host": [f"must be one of {hosts}"]},
+        )
+    owner = values.get("owner")
+    if owner is not None:
+        owner = owner.strip("/")
+        segments = owner.split("/")
+        if not owner or not all(OWNER_SEGMENT.match(seg) for seg in segments):
+            raise InvalidInput(f"owner {values['owner']!r} is not an owner name", fields={"owner": ["must be an owner such as my-org"]})
+        if len(segments) > 1 and not provider.nested_namespaces:
+            raise InvalidInput(
+                f"{provider.name} has no nested owners: {owner!r}", fields={"owner": ["must be one segment"]}
+            )
+        values["owner"] = owner
+    repos = values.get("repos")
+    if repos is not None:
+        values["repos"] = _canonical_repos(org, repos, host, provider.name, owner)
+    rules.check_unique_name(Integration, org, values.get("name"), exclude_id)
+    return values
+
+
+def _canonical_repos(org: Org, repos: list[str], host: str, provider: str, owner: str | None) -> str:
+    if not repos:
+        raise InvalidInput("repos must list at least one repo, or be null for all", fields={"repos": ["must not be empty"]})
+    hosts = {**rules.extra_hosts(org), host: provider}
+    canonical = set()
+    for index, text in enumerate(repos):
+        field = f"repos.{index}"
+        from jolli.coordinates import normalize
+
+        try:
+            repo = normalize(text, extra_hosts=hosts, plugins=get_plugins())
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, fields={field: [exc.message]}) from None
+        under_owner = owner is None or (repo.owner.lower() + "/").startswith(owner.lower() + "/")
+        if repo.host != host or not under_owner:
+            where = f"{host}/{owner}" if owner else host
+            raise InvalidInput(f"repo {repo} is not under {where}", fields={field: [f"must be under {where}"]})
+        canonical.add(str(repo))
+    if any(len(r) > 512 for r in canonical):
+        raise InvalidInput("a repo is too long", fields={"repos": ["each at most 512 characters"]})
+    return json.dumps(sorted(canonical))
+
+
+def _check_sources_still_covered(row: Integration, values: dict[str, Any]) -> None:
+    probe = Integration(**{**row.__data__, **{k: values.get(k) for k in ("provider", "host", "owner", "repos")}})
+    linked = Source.select(Source.id, Source.repo).where(Source.integration == row.id)
+    scope = IntegrationIndex([rules.scope_of(probe)])
+    lost = [s for s in linked if s.repo is None or not scope.candidates(s.repo)]
+    if lost:
+        listing = ", ".join(f"{s.id} ({s.repo})" for s in lost[:20])
+        raise Conflict(
+            f"the change would leave linked sources uncovered: {listing}; relink or delete them first",
+            fields={"_body": ["linked sources would no longer be covered"]},
+        )
+
+
+@bp.get("/api/integrations")
+@doc(summary="List integrations, or find the one covering ?repo=", tag="integrations",
+     query=IntegrationQuerySchema, responses={200: IntegrationPageSchema}, errors=(404, 409))
+def list_integrations() -> dict[str, Any]:
+    """Without ``repo``: a page by ascending id. With ``repo`` (any URL form): the one integration that
+    covers it, as a one-item page; 404 when none does, 409 listing the candidates when several do."""
+    org = current_org()
+    args = load_query(IntegrationQuerySchema())
+    if "repo" in args:
+        repo = rules.canonical_repo(args["repo"], org)
+        rows = {row.id: row for row in Integration.select().where(Integration.org == org)}
+        found = IntegrationIndex(rules.scope_of(row) for row in rows.values()).match(repo)
+        return IntegrationPageSchema().dump({"items": [integration_dict(rows[found.id])], "next": None})
+    query = Integration.select().where(Integration.org == org)
+    rows, after = page(query, Integration.id, args["limit"], args.get("after"))
+    return IntegrationPageSchema().dump({"items": [integration_dict(r) for r in rows], "next": after})
+
+
+@bp.post("/api/integrations")
+@doc(summary="Register an integration", tag="integrations", body=IntegrationCreateSchema,
+     responses={201: IntegrationSchema}, errors=(409, 422))
+def create_integration() -> tuple[Response, int]:
+    """Secrets are stored but never returned."""
+    org = current_org()
+    values = checked(org, load_body(IntegrationCreateSchema()))
+    now = utcnow()
+    row = Integration.create(org=org, created_at=now, updated_at=now, **{k: values.get(k) for k in WRITABLE})
+    response = jsonify(_out.dump(integration_dict(row)))
+    response.headers["Location"] = url_for("integrations.get_integration_view", integration_id=row.id)
+    return response, 201
+
+
+@bp.get("/api/integrations/<int:integration_id>")
+@doc(summary="Get an integration", tag="integrations", responses={200: IntegrationSchema})
+def get_integration_view(integration_id: int) -> dict[str, Any]:
+    """One integration of the org (no secrets)."""
+    return _out.dump(integration_dict(get_integration(integration_id, current_org())))
+
+
+@bp.patch("/api/integrations/<int:integration_id>")
+@doc(summary="Change an integration", tag="integrations", body=IntegrationPatchSchema,
+     responses={200: IntegrationSchema}, errors=(409, 422))
+def patch_integration(integration_id: int) -> dict[str, Any]:
+    """Only the given fields change; a change that would uncover a linked source is a 409."""
+    org = current_org()
+    row = get_integration(integration_id, org)
+    changes = load_body(IntegrationPatchSchema())
+    current = {key: getattr(row, key) for key in WRITABLE}
+    current["repos"] = rules.integration_repos(row)
+    values = checked(org, {**current, **changes}, exclude_id=row.id)
+    _check_sources_still_covered(row, values)
+    updates = {key: values.get(key) for key in WRITABLE if values.get(key) != getattr(row, key)}
+    if updates:
+        updates["updated_at"] = utcnow()
+        Integration.update(**updates).where((Integration.id == row.id) & (Integration.org == org)).execute()
+    return _out.dump(integration_dict(get_integration(integration_id, org)))
+
+
+@bp.delete("/api/integrations/<int:integration_id>")
+@doc(summary="Delete an integration", tag="integrations", responses={204: None}, errors=(409,))
+def delete_integration(integration_id: int) -> tuple[str, int]:
+    """Refused (409) while sources are linked to it."""
+    org = current_org()
+    row = get_integration(integration_id, org)
+    linked = [s.id for s in Source.select(Source.id).where(Source.integration == row.id).limit(21)]
+    if linked:
+        shown = ", ".join(map(str, linked[:20])) + (" ..." if len(linked) > 20 else "")
+        raise Conflict(
+            f"integration {row.id} is linked to sources {shown}; unlink (PATCH integrationId: null) or delete them first",
+            fields={"_body": ["integration is in use"]},
+        )
+    Integration.delete().where((Integration.id == row.id) & (Integration.org == org)).execute()
+    return "", 204

@@ -1,0 +1,197 @@
+"""Request and response bodies of the API, derived from the seed's contracts in :mod:`jolli.contracts`.
+
+Response schemas add what the server knows (``cursorVersion``, ``webhookUrl``); create schemas drop the
+server-set fields; PATCH schemas make every field optional without defaults. Unknown fields are always an
+error (the contracts' ``StrictSchema``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, missing, validate
+
+from jolli import contracts
+from jolli.contracts import NAME_HINT, NAME_RE, StrictSchema
+
+#: Largest id or version the store can hold (SQLite and PostgreSQL BIGINT).
+MAX_ID = 2**63 - 1
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def _id(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=ID_RANGE, **kwargs)
+
+
+def patch_schema(base: type[Schema], name: str) -> type[Schema]:
+    """A PATCH body: ``base``'s writable fields, none required, no defaults, unknown fields rejected."""
+    attrs: dict[str, Any] = {}
+    excluded = set(getattr(getattr(base, "Meta", None), "exclude", ()))
+    for key, field in base._declared_fields.items():
+        if field.dump_only or key in excluded:
+            continue
+        clone = copy.deepcopy(field)
+        clone.required = False
+        clone.load_default = missing
+        attrs[key] = clone
+    attrs["Meta"] = type("Meta", (), {"unknown": RAISE})
+    attrs["__doc__"] = f"Fields to change (all optional): {base.__doc__ or base.__name__}"
+    return type(name, (Schema,), attrs)
+
+
+# --- errors and lists --------------------------------------------------------------------------------
+class ProblemSchema(Schema):
+    """RFC 9457 problem details: the body of every error."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    candidates = fields.List(fields.Dict(), metadata={"description": "integrations that fit (409 ambiguous)"})
+
+
+class PageQuerySchema(StrictSchema):
+    """Keyset pagination: ``limit`` items after the id ``after`` (pass the previous page's ``next``)."""
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    after = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
+
+
+class IntegrationQuerySchema(PageQuerySchema):
+    """``repo``: answer which integration covers this repo (404 none, 409 several)."""
+
+    repo = fields.String(validate=validate.Length(min=1, max=2048))
+
+
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """``{"items": [...], "next": <id or null>}``."""
+    return type(
+        name,
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item), required=True),
+            "next": fields.Integer(
+                allow_none=True, required=True,
+                metadata={"description": "pass as ?after= for the next page; null on the last page"},
+            ),
+            "__doc__": f"One page of {item.__name__.removesuffix('Schema')} items.",
+        },
+    )
+
+
+# --- sources -----------------------------------------------------------------------------------------
+class SourceSchema(contracts.SourceSchema):
+    """A source (the seed's Source), with the version its cursor compare-and-swap uses."""
+
+    cursor_version = fields.Integer(data_key="cursorVersion", dump_only=True)
+
+
+class SourceCreateSchema(contracts.SourceSchema):
+    """A new source. ``repo`` may be any URL form; it is stored canonical (``host/owner/repo``)."""
+
+    repo = fields.String(allow_none=True, validate=validate.Length(min=1, max=2048))
+    branch = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
+    type = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    integration_id = _id(data_key="integrationId", allow_none=True)
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("id", "cursor", "created_at", "updated_at")
+
+
+SourcePatchSchema = patch_schema(SourceCreateSchema, "SourcePatchSchema")
+
+
+class CursorPatchSchema(StrictSchema):
+    """A new cursor value, checked by the source type; ``expectedVersion`` makes it a compare-and-swap."""
+
+    value = fields.String(required=True, validate=validate.Length(min=1, max=512))
+    expected_version = fields.Integer(
+        data_key="expectedVersion", strict=True, validate=validate.Range(min=0, max=MAX_ID),
+        metadata={"description": "the cursorVersion you read; 409 if the cursor changed since"},
+    )
+
+
+# --- spaces and bindings -----------------------------------------------------------------------------
+class SpaceSchema(StrictSchema):
+    """A space."""
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Regexp(NAME_RE, error=f"must be {NAME_HINT}"))
+    created_at = fields.DateTime(data_key="createdAt", dump_only=True)
+    updated_at = fields.DateTime(data_key="updatedAt", dump_only=True)
+
+
+class SpaceCreateSchema(SpaceSchema):
+    """A new space."""
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("id", "created_at", "updated_at")
+
+
+SpacePatchSchema = patch_schema(SpaceCreateSchema, "SpacePatchSchema")
+
+
+class SpaceSourceSchema(contracts.SpaceSourceSchema):
+    """A binding of a source to a space (the seed's SpaceSource)."""
+
+    source_id = _id(data_key="sourceId", required=True)
+
+
+class SpaceSourceCreateSchema(SpaceSourceSchema):
+    """A new binding."""
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("space_id", "created_at")
+
+
+# --- integrations ------------------------------------------------------------------------------------
+class IntegrationSchema(contracts.IntegrationSchema):
+    """An integration. ``webhookSecret`` and ``accessToken`` are write-only: never returned."""
+
+
+class IntegrationCreateSchema(contracts.IntegrationSchema):
+    """A new integration: a provider on a host, for one owner (or the whole host), optionally some repos."""
+
+    provider = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    host = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=255), validate.Regexp(r"^[A-Za-z0-9.-]+$", error="must be a host name")],
+    )
+    owner = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
+    repos = fields.List(fields.String(validate=validate.Length(min=1, max=2048)), allow_none=True)
+    name = fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
+    installation_id = fields.String(data_key="installationId", allow_none=True, validate=validate.Length(max=128))
+    api_base_url = fields.Url(
+        data_key="apiBaseUrl", allow_none=True, require_tld=False, schemes={"http", "https"},
+        validate=validate.Length(max=512),
+    )
+    webhook_secret = fields.String(
+        data_key="webhookSecret", load_only=True, allow_none=True, validate=validate.Length(min=1, max=512)
+    )
+    access_token = fields.String(
+        data_key="accessToken", load_only=True, allow_none=True, validate=validate.Length(min=1, max=2048)
+    )
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("id", "webhook_url", "created_at", "updated_at")
+
+
+IntegrationPatchSchema = patch_schema(IntegrationCreateSchema, "IntegrationPatchSchema")
+
+
+class HealthSchema(Schema):
+    """Liveness and database reachability."""
+
+    status = fields.String(required=True)
+    version = fields.String(required=True)
+
+
+SourcePageSchema = page_schema(SourceSchema, "SourcePageSchema")
+SpacePageSchema = page_schema(SpaceSchema, "SpacePageSchema")
+SpaceSourcePageSchema = page_schema(SpaceSourceSchema, "SpaceSourcePageSchema")
+IntegrationPageSchema = page_schema(IntegrationSchema, "IntegrationPageSchema")

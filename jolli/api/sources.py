@@ -1,0 +1,194 @@
+"""``/api/sources``: the org's sources (top-level, never nested under spaces) and their cursors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, url_for
+from marshmallow import fields, validate
+
+from jolli.api import rules
+from jolli.api.auth import current_org
+from jolli.api.bodies import load_body, load_query, page
+from jolli.api.errors import Conflict, NotFound
+from jolli.api.schemas import (
+    CursorPatchSchema,
+    PageQuerySchema,
+    SourceCreateSchema,
+    SourcePageSchema,
+    SourcePatchSchema,
+    SourceSchema,
+)
+from jolli.api.spec import doc
+from jolli.errors import InvalidInput
+from jolli.store.models import Org, Source, utcnow
+
+bp = Blueprint("sources", __name__)
+
+_out = SourceSchema()
+_page = SourcePageSchema()
+#: Retries of a cursor update without ``expectedVersion`` that lost a race.
+CURSOR_RETRIES = 3
+
+
+class SourceQuerySchema(PageQuerySchema):
+    """Filters: exact ``name``; ``repo`` in any URL form (compared canonical)."""
+
+    name = fields.String(validate=validate.Length(min=1, max=128))
+    repo = fields.String(validate=validate.Length(min=1, max=2048))
+
+
+def source_dict(row: Source) -> dict[str, Any]:
+    """A source row as the attributes :class:`SourceSchema` dumps."""
+    cursor = None
+    if row.cursor_value is not None:
+        cursor = {"value": row.cursor_value, "updated_at": row.cursor_updated_at}
+    return {
+        "id": row.id, "name": row.name, "type": row.type, "repo": row.repo, "branch": row.branch,
+        "integration_id": row.__data__.get("integration"), "enabled": row.enabled, "cursor": cursor,
+        "cursor_version": row.cursor_version, "created_at": row.created_at, "updated_at": row.updated_at,
+    }
+
+
+def dump(row: Source) -> dict[str, Any]:
+    return _out.dump(source_dict(row))
+
+
+def get_source(source_id: int, org: Org) -> Source:
+    """The org's source ``source_id``; 404 when missing or another org's."""
+    row = Source.get_or_none((Source.id == source_id) & (Source.org == org))
+    if row is None:
+        raise NotFound(f"no source {source_id}", fields={"id": [f"no source {source_id} in this org"]})
+    return row
+
+
+def checked(org: Org, values: dict[str, Any], exclude_id: int | None = None) -> dict[str, Any]:
+    """The full set of a source's writable values, validated: type, repo, the type's own fields,
+    integration (same org, covers the repo) and the unique name. Returns them normalised."""
+    stype = rules.source_type(values["type"])
+    if values.get("repo") is not None:
+        values["repo"] = str(rules.canonical_repo(values["repo"], org))
+    if not stype.uses_repo:
+        bad = {key: [f"a {stype.name} source has no {key}"] for key in ("repo", "branch") if values.get(key) is not None}
+        if bad:
+            raise InvalidInput(f"a {stype.name} source carries no repo or branch", fields=bad)
+    if stype.requires_repo and values.get("repo") is None:
+        raise InvalidInput(f"a {stype.name} source needs repo", fields={"repo": ["required for this type"]})
+    values = rules.type_fields(stype, values)
+    if values.get("repo") is not None and len(values["repo"]) > 512:
+        raise InvalidInput("repo is too long", fields={"repo": ["at most 512 characters"]})
+    integration_id = values.get("integration_id")
+    if integration_id is not None:
+        if values.get("repo") is None:
+            raise InvalidInput(
+                "a source linked to an integration needs repo (host/owner/repo)",
+                fields={"repo": ["required when integrationId is set"]},
+            )
+        integration = rules.integration_in_org(integration_id, org)
+        rules.check_covered(values["repo"], integration)
+    rules.check_unique_name(Source, org, values.get("name"), exclude_id)
+    return values
+
+
+WRITABLE = ("name", "type", "repo", "branch", "integration_id", "enabled")
+
+
+@bp.get("/api/sources")
+@doc(summary="List sources", tag="sources", query=SourceQuerySchema, responses={200: SourcePageSchema})
+def list_sources() -> dict[str, Any]:
+    """The org's sources by ascending id, ``limit`` at a time after ``after``."""
+    org = current_org()
+    args = load_query(SourceQuerySchema())
+    query = Source.select().where(Source.org == org)
+    if "name" in args:
+        query = query.where(Source.name == args["name"])
+    if "repo" in args:
+        query = query.where(Source.repo == str(rules.canonical_repo(args["repo"], org)))
+    rows, after = page(query, Source.id, args["limit"], args.get("after"))
+    return _page.dump({"items": [source_dict(row) for row in rows], "next": after})
+
+
+@bp.post("/api/sources")
+@doc(summary="Create a source", tag="sources", body=SourceCreateSchema, responses={201: SourceSchema},
+     errors=(409, 422))
+def create_source() -> tuple[Response, int]:
+    """Validated as a whole; ``repo`` is stored canonical; never a mount path."""
+    org = current_org()
+    values = checked(org, load_body(SourceCreateSchema()))
+    now = utcnow()
+    row = Source.create(org=org, created_at=now, updated_at=now, **{k: values.get(k) for k in WRITABLE})
+    response = jsonify(dump(row))
+    response.headers["Location"] = url_for("sources.get_source_view", source_id=row.id)
+    return response, 201
+
+
+@bp.get("/api/sources/<int:source_id>")
+@doc(summary="Get a source", tag="sources", responses={200: SourceSchema})
+def get_source_view(source_id: int) -> dict[str, Any]:
+    """One source of the org."""
+    return dump(get_source(source_id, current_org()))
+
+
+@bp.patch("/api/sources/<int:source_id>")
+@doc(summary="Change a source", tag="sources", body=SourcePatchSchema, responses={200: SourceSchema},
+     errors=(409, 422))
+def patch_source(source_id: int) -> dict[str, Any]:
+    """Only the given fields change; the result is validated as a whole, as on create."""
+    org = current_org()
+    row = get_source(source_id, org)
+    changes = load_body(SourcePatchSchema())
+    current = {key: getattr(row, key) for key in WRITABLE if key != "integration_id"}
+    current["integration_id"] = row.__data__.get("integration")
+    values = checked(org, {**current, **changes}, exclude_id=row.id)
+    updates = {key: values.get(key) for key in WRITABLE if values.get(key) != current.get(key)}
+    if updates:
+        updates["updated_at"] = utcnow()
+        Source.update(**updates).where((Source.id == row.id) & (Source.org == org)).execute()
+    return dump(get_source(source_id, org))
+
+
+@bp.delete("/api/sources/<int:source_id>")
+@doc(summary="Delete a source", tag="sources", responses={204: None}, errors=(409,))
+def delete_source(source_id: int) -> tuple[str, int]:
+    """Deletes the source and its space bindings."""
+    org = current_org()
+    row = get_source(source_id, org)
+    Source.delete().where((Source.id == row.id) & (Source.org == org)).execute()
+    return "", 204
+
+
+@bp.patch("/api/sources/<int:source_id>/cursor")
+@doc(summary="Set a source's cursor", tag="sources", body=CursorPatchSchema, responses={200: SourceSchema},
+     errors=(409, 422))
+def patch_cursor(source_id: int) -> dict[str, Any]:
+    """The value is checked by the source type; the write is a compare-and-swap on ``cursorVersion``."""
+    org = current_org()
+    data = load_body(CursorPatchSchema())
+    expected = data.get("expected_version")
+    for _attempt in range(CURSOR_RETRIES if expected is None else 1):
+        row = get_source(source_id, org)
+        value = _cursor_value(row, data["value"])
+        version = row.cursor_version if expected is None else expected
+        swapped = (
+            Source.update(cursor_value=value, cursor_updated_at=utcnow(), cursor_version=Source.cursor_version + 1)
+            .where((Source.id == row.id) & (Source.org == org) & (Source.cursor_version == version))
+            .execute()
+        )
+        if swapped:
+            return dump(get_source(source_id, org))
+    current = get_source(source_id, org).cursor_version
+    raise Conflict(
+        f"the cursor changed meanwhile: its version is {current}, expected {version}; read the source and retry",
+        fields={"expectedVersion": [f"is {current} now"]},
+    )
+
+
+def _cursor_value(row: Source, value: str) -> str:
+    stype = rules.source_type(row.type)
+    try:
+        normalized = stype.validate_cursor(value)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, fields=rules.json_fields(exc.fields) or {"value": [exc.message]}) from None
+    if not isinstance(normalized, str) or not normalized or len(normalized) > 512:
+        raise InvalidInput("cursor value must be 1-512 characters", fields={"value": ["1-512 characters"]})
+    return normalized

@@ -1,0 +1,85 @@
+"""``jolli db upgrade|status``: bring the database to the current schema, or show where it stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from jolli.cli.output import EXIT_SERVER, emit_json, fail, table
+
+database_url_option = click.option(
+    "--database-url",
+    envvar="JOLLI_DATABASE_URL",
+    metavar="URL",
+    help="sqlite:////abs/path.db or postgresql://user@host:5432/name "
+    "(default: $JOLLI_DATABASE_URL, $DATABASE_URL, else the embedded SQLite file under $JOLLI_HOME).",
+)
+
+
+def open_checked(url: str | None, *, require_current: bool = True) -> Any:
+    """Open and connect the database, or exit 1 saying why (credentials masked). With ``require_current``,
+    exit 2 when migrations are pending."""
+    import peewee
+
+    from jolli.store import db as store_db
+    from jolli.store.migrate import pending
+
+    target = url or store_db.database_url()
+    try:
+        database = store_db.open_database(target)
+        database.connect(reuse_if_open=True)
+    except (ValueError, peewee.DatabaseError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fail(f"cannot open database {store_db.display_url(target)}: {message}", EXIT_SERVER)
+    if require_current:
+        missing = pending(database)
+        if missing:
+            fail(
+                f"database {store_db.display_url(target)} is not at the current schema (pending: "
+                f"{', '.join(missing)}); run `jolli db upgrade` first"
+            )
+    return database
+
+
+@click.group()
+def db() -> None:
+    """The database schema (SQLite by default; PostgreSQL via JOLLI_DATABASE_URL)."""
+
+
+@db.command("upgrade")
+@database_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print {applied: [...]} as JSON.")
+def upgrade_command(database_url: str | None, as_json: bool) -> None:
+    """Apply every pending migration (safe to run again: it then does nothing)."""
+    from jolli.store import db as store_db
+    from jolli.store.migrate import upgrade
+
+    database = open_checked(database_url, require_current=False)
+    applied = upgrade(database)
+    database.close()
+    target = store_db.display_url(database_url or store_db.database_url())
+    if as_json:
+        emit_json({"database": target, "applied": applied})
+    elif applied:
+        for name in applied:
+            click.echo(f"applied {name}")
+        click.echo(f"database {target} is at the current schema")
+    else:
+        click.echo(f"database {target} is already at the current schema; nothing to do")
+
+
+@db.command("status")
+@database_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print the migrations as JSON.")
+def status_command(database_url: str | None, as_json: bool) -> None:
+    """List the migrations and whether each is applied."""
+    from jolli.store.migrate import status
+
+    database = open_checked(database_url, require_current=False)
+    rows = status(database)
+    database.close()
+    if as_json:
+        emit_json([{"name": name, "applied": applied} for name, applied in rows])
+    else:
+        table(["migration", "applied"], [(name, "yes" if applied else "pending") for name, applied in rows])

@@ -1,0 +1,98 @@
+"""``jolli serve``: the API under gunicorn (never Flask's development server).
+
+The database is migrated first (``upgrade``, in the master, before any worker starts); each worker then
+builds its own app with :func:`jolli.api.app.create_app`, so no database connection crosses a fork.
+With nothing configured it serves the embedded SQLite file under ``$JOLLI_HOME``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from jolli.cli.db import database_url_option, open_checked
+
+
+def default_workers() -> int:
+    """``$JOLLI_WORKERS``, else 2 x CPUs + 1 (at most 8)."""
+    raw = os.environ.get("JOLLI_WORKERS", "")
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+def bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int, access_log: bool) -> dict[str, Any]:
+    """The gunicorn settings ``jolli serve`` uses (the throughput benchmark reuses them)."""
+    return {
+        "bind": bind_address(host, port),
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "accesslog": "-" if access_log else None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "proc_name": "jolli",
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+    }
+
+
+def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
+    """Run ``app_factory()`` (called in each worker) under gunicorn with ``options``."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if value is not None and key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return app_factory()
+
+    Server().run()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="JOLLI_HOST", help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="JOLLI_PORT")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: $JOLLI_WORKERS, else 2 x CPUs + 1, at most 8).")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Threads per worker (more than 1 uses gunicorn's gthread workers).")
+@click.option("--access-log/--no-access-log", default=False, help="Log each request to stderr.")
+@database_url_option
+def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool, database_url: str | None) -> None:
+    """Serve the API under gunicorn, migrating the database first."""
+    import logging
+
+    from jolli.store import db as store_db
+    from jolli.store.migrate import upgrade
+
+    url = database_url or store_db.database_url()
+    database = open_checked(url, require_current=False)
+    applied = upgrade(database)
+    store_db.close_database(database)  # no connection may cross the fork into the workers
+    workers = workers or default_workers()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if applied:
+        click.echo(f"applied migrations: {', '.join(applied)}", err=True)
+    click.echo(
+        f"jolli serving http://{bind_address(host, port)}/api with {workers} worker(s); "
+        f"database {store_db.display_url(url)}",
+        err=True,
+    )
+
+    def app_factory() -> Any:
+        from jolli.api.app import create_app
+
+        return create_app({"DATABASE_URL": url})
+
+    run_gunicorn(app_factory, gunicorn_options(host, port, workers, threads, access_log))

@@ -1,0 +1,575 @@
+"""``jolli source``: add, link, list, show and remove sources (local mounts, virtual sources, server sources).
+
+The local state is ``.jolli/sources.json`` (:mod:`jolli.local`); the server is reached only when one is
+configured (``--server``, ``JOLLI_URL`` or ``jolli login``) and the command needs it. Data goes to
+stdout (a table, or JSON with ``--json``); notes, warnings and errors go to stderr. Exit codes: 2 bad
+input (including an ambiguous integration), 1 a failed server call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from jolli.cli.output import EXIT_INPUT, EXIT_SERVER, emit_json, fail, table, warn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.client import Client
+    from jolli.local.sources_file import Edit, Loaded, SourcesFile
+    from jolli.local.user_config import ServerSettings
+    from jolli.local.views import SourceView
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- shared by the source, integration and login commands ----------------------------------------------
+def server_option(func: F) -> F:
+    return click.option(
+        "--server", metavar="URL", default=None,
+        help="jolli server URL (default: JOLLI_URL, else the one saved by 'jolli login').",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(func)
+
+
+def note(message: str) -> None:
+    """Something the user should know that is not the command's result (stderr, so --json stays clean)."""
+    click.echo(message, err=True)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn jolli's exceptions into ``error: ...`` on stderr with exit code 2 (input) or 1 (server)."""
+    from jolli.errors import JolliError
+
+    try:
+        yield
+    except JolliError as exc:
+        from jolli.client import ApiError
+
+        if isinstance(exc, ApiError):
+            fail(_api_message(exc), EXIT_INPUT if exc.is_input_error else EXIT_SERVER)
+        fail(exc.message, EXIT_INPUT)
+
+
+def _api_message(exc: Any) -> str:
+    if exc.status == 401:
+        return f"the server refused the token ({exc.detail or 'unauthorized'}); run 'jolli login' or set JOLLI_TOKEN"
+    text = exc.message
+    for name, messages in sorted(exc.fields.items()):
+        line = f"{name}: {'; '.join(messages)}"
+        if line not in text:
+            text += f"\n  {line}"
+    return text
+
+
+def server_settings(flag: str | None) -> ServerSettings | None:
+    from jolli.local.user_config import loose_permissions, resolve_server
+
+    settings = resolve_server(flag)
+    if settings is not None and settings.origin.endswith("config.json") and loose_permissions():
+        warn(f"{settings.origin} can be read by other users; run 'chmod 600 {settings.origin}'")
+    return settings
+
+
+def make_client(settings: ServerSettings) -> Client:
+    from jolli.client import Client
+
+    return Client(settings.url, settings.token)
+
+
+def require_client(flag: str | None, what: str) -> Client:
+    settings = server_settings(flag)
+    if settings is None:
+        fail(f"{what} needs a jolli server: pass --server URL, set JOLLI_URL, or run 'jolli login'", EXIT_INPUT)
+    return make_client(settings)
+
+
+# --- the local file ----------------------------------------------------------------------------------
+def sources_file() -> SourcesFile:
+    from jolli.local.discovery import sources_file_path
+    from jolli.local.sources_file import SourcesFile
+
+    return SourcesFile(sources_file_path())
+
+
+def report_migration(file: SourcesFile, loaded: Loaded | Edit) -> None:
+    """Say once that a legacy file was upgraded, and what could not be carried over."""
+    migration = loaded.migration
+    if migration is None:
+        return
+    error = getattr(loaded, "migration_error", None) or getattr(getattr(loaded, "loaded", None), "migration_error", None)
+    if error:
+        warn(f"{file.path} has the legacy shape; it was read upgraded but could not be saved ({error})")
+    else:
+        note(
+            f"upgraded {file.path} from the legacy shape: {migration.mounts} mount(s), {migration.virtual} "
+            f"virtual source(s); the original is kept at {migration.backup}"
+        )
+    for problem in migration.invalid:
+        warn(f"not migrated: {problem}")
+    for problem in migration.collisions:
+        warn(f"name collision: {problem}")
+    for text in migration.notes:
+        note(f"note: {text}")
+
+
+def load_local(file: SourcesFile) -> Loaded:
+    loaded = file.load()
+    report_migration(file, loaded)
+    return loaded
+
+
+@click.group()
+def source() -> None:
+    """Sources: git work trees (and other types) mounted here, virtual until linked to a server source."""
+
+
+def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of source names from the local file (no server call)."""
+    try:
+        config = sources_file().load().config
+    except Exception:  # noqa: BLE001 - completion must never crash the shell
+        return []
+    names = set(config.virtual_sources) | {getattr(e, "name", None) or "" for e in config.mounts.values()}
+    return sorted(n for n in names if n and n.startswith(incomplete))
+
+
+# --- add -----------------------------------------------------------------------------------------------
+def _check_name(name: str) -> None:
+    from jolli.contracts import NAME_HINT, NAME_RE
+
+    if not re.match(NAME_RE, name):
+        fail(f"source name {name!r} is not valid: it must be {NAME_HINT}", EXIT_INPUT)
+
+
+def _inspect_mount(mount: str, type_: str, repo: str | None, branch: str | None) -> tuple[str, str | None, str | None]:
+    """Validate the mount with its source type; return (mount path, repo, branch), inferring what is missing."""
+    from jolli.registry import get_plugins
+
+    if not os.path.isabs(mount):
+        fail(f"--mount must be an absolute path, got {mount!r} (e.g. --mount {os.path.abspath(mount)})", EXIT_INPUT)
+    stype = get_plugins().source_type(type_)
+    try:
+        info = stype.validate_mount(mount)
+    except NotImplementedError:
+        fail(f"source type {type_!r} does not support local mounts", EXIT_INPUT)
+    given = {k: v for k, v in (("repo", repo), ("branch", branch)) if v is not None}
+    if given:
+        checked = stype.validate_fields(given)
+        repo, branch = checked.get("repo", repo), checked.get("branch", branch)
+    path = os.path.normpath(info.path or mount)
+    if path != os.path.normpath(mount):
+        note(f"using the work tree's top level {path}")
+    if stype.uses_repo:
+        if repo is None and info.repo:
+            repo = info.repo
+            note(f"inferred repo {repo} from the origin remote")
+        elif repo is None:
+            problem = (info.detail or {}).get("remoteProblem") or "no origin remote"
+            note(f"no repo inferred ({problem}); pass --repo host/owner/repo to set one")
+        elif info.repo and info.repo.casefold() != repo.casefold():
+            warn(f"the mount's origin remote is {info.repo}, not {repo}")
+        if branch is None and info.branch:
+            branch = info.branch
+            note(f"inferred branch {branch} (checked out)")
+    return path, repo, branch
+
+
+def _local_name_taken(config: Any, name: str) -> str | None:
+    if name in config.virtual_sources:
+        return f"a virtual source named {name!r} already exists"
+    for source_id, entry in config.mounts.items():
+        if getattr(entry, "name", None) == name:
+            return f"{name!r} is already mounted here (server source {source_id})"
+    return None
+
+
+@source.command("add")
+@click.argument("name")
+@click.option("--mount", required=True, metavar="ABS-PATH", help="Absolute path of the work tree (or folder).")
+@click.option("--repo", default=None, metavar="HOST/OWNER/REPO", help="Repo coordinate (default: from origin).")
+@click.option("--branch", default=None, help="Branch to follow (default: the checked-out branch).")
+@click.option("--integration-id", type=click.IntRange(min=1), default=None, help="Link to this integration.")
+@click.option("--type", "type_", default="git", show_default=True, help="Source type.")
+@click.option("--virtual", is_flag=True, help="Record a virtual source without asking the server.")
+@server_option
+@json_option
+def add(
+    name: str, mount: str, repo: str | None, branch: str | None, integration_id: int | None, type_: str,
+    virtual: bool, server: str | None, as_json: bool,
+) -> None:
+    """Add a source mounted at ABS-PATH: a server source when an integration covers its repo, else virtual."""
+    with cli_errors():
+        _check_name(name)
+        if virtual and integration_id is not None:
+            fail("--virtual and --integration-id contradict each other; drop one", EXIT_INPUT)
+        mount_path, repo, branch = _inspect_mount(mount, type_, repo, branch)
+        settings = None if virtual else server_settings(server)
+        if settings is None and integration_id is not None:
+            fail("--integration-id needs a server: pass --server URL, set JOLLI_URL, or run 'jolli login'", EXIT_INPUT)
+        file = sources_file()
+        with file.edit() as edit:
+            report_migration(file, edit)
+            taken = _local_name_taken(edit.config, name)
+            if taken:
+                fail(f"{taken} in {file.path}; pick another name or 'jolli source remove {name}' first", EXIT_INPUT)
+            if settings is None:
+                _record_virtual(edit, name, mount_path, type_, repo, branch)
+                why = "--virtual" if virtual else "no server configured (--server, JOLLI_URL or 'jolli login')"
+                note(f"{why}: recorded {name!r} as a virtual source; link it later with 'jolli source link {name}'")
+                result = {"name": name, "kind": "virtual", "sourceId": None}
+            else:
+                result = _add_on_server(edit, make_client(settings), name, mount_path, type_, repo, branch,
+                                        integration_id)
+        result.update({"type": type_, "repo": repo, "branch": branch, "mountPath": mount_path,
+                       "configPath": str(file.path)})
+        if as_json:
+            emit_json(result)
+        elif result["kind"] == "virtual":
+            click.echo(f"added virtual source {name} ({repo or 'no repo'}, {branch or 'no branch'}) at {mount_path}")
+        else:
+            click.echo(f"added source {name} (server source {result['sourceId']}, integration "
+                       f"{result.get('integrationId')}) mounted at {mount_path}")
+
+
+def _record_virtual(edit: Edit, name: str, mount_path: str, type_: str, repo: str | None, branch: str | None) -> None:
+    from jolli.contracts import LocalSourceEntry
+
+    edit.config.virtual_sources[name] = LocalSourceEntry(mount_path=mount_path, type=type_, repo=repo, branch=branch)
+
+
+def _mount(edit: Edit, server_source: dict[str, Any], mount_path: str, type_: str) -> None:
+    from jolli.local.schema import MountEntry
+
+    edit.config.mounts[str(server_source["id"])] = MountEntry(
+        mount_path=mount_path, type=server_source.get("type") or type_, repo=server_source.get("repo"),
+        branch=server_source.get("branch"), name=server_source.get("name"),
+    )
+
+
+def _commit_or_undo(edit: Edit, undo: Any) -> None:
+    """Write the file; if that fails, reverse the server changes (and say if even that failed)."""
+    try:
+        edit.commit()
+    except BaseException as exc:
+        failed = undo.run()
+        if failed:
+            warn("the local file could not be written and these server changes could not be undone:\n  "
+                 + "\n  ".join(failed))
+        else:
+            note("the local file could not be written; the server change was undone")
+        raise exc
+
+
+def _add_on_server(
+    edit: Edit, client: Client, name: str, mount_path: str, type_: str, repo: str | None, branch: str | None,
+    integration_id: int | None,
+) -> dict[str, Any]:
+    from jolli.local import linking
+
+    undo = linking.Undo()
+    existing = linking.find_server_source(client, name)
+    if existing is not None:
+        linking.check_adoptable(existing, name, repo, integration_id)
+        integration = linking.find_integration(client, repo or existing.get("repo"), integration_id) \
+            if existing.get("integrationId") is None else linking.IntegrationChoice(existing["integrationId"], "")
+        try:
+            server_source = linking.adopt(client, existing, integration, undo)
+            _mount(edit, server_source, mount_path, type_)
+        except BaseException:
+            undo.run()
+            raise
+        _commit_or_undo(edit, undo)
+        note(f"the server already has {name!r} (id {existing['id']}, same repo): adopted it")
+        return {"name": name, "kind": "mounted", "sourceId": server_source["id"],
+                "integrationId": server_source.get("integrationId"), "adopted": True}
+    integration = linking.find_integration(client, repo, integration_id)
+    if integration.id is None:
+        _record_virtual(edit, name, mount_path, type_, repo, branch)
+        note(f"{integration.how}: recorded {name!r} as a virtual source; once an integration covers it, run "
+             f"'jolli source link {name}'")
+        return {"name": name, "kind": "virtual", "sourceId": None}
+    note(f"using {integration.how}")
+    try:
+        created = linking.create(client, name=name, type_=type_, repo=repo, branch=branch,
+                                 integration_id=integration.id, undo=undo)
+        _mount(edit, created, mount_path, type_)
+    except BaseException:
+        undo.run()
+        raise
+    _commit_or_undo(edit, undo)
+    return {"name": name, "kind": "mounted", "sourceId": created["id"], "integrationId": created.get("integrationId"),
+            "adopted": False}
+
+
+# --- link ----------------------------------------------------------------------------------------------
+@source.command("link")
+@click.argument("name", shell_complete=complete_names)
+@click.option("--integration-id", type=click.IntRange(min=1), default=None,
+              help="Integration to link (default: the one covering the source's repo).")
+@server_option
+@json_option
+def link(name: str, integration_id: int | None, server: str | None, as_json: bool) -> None:
+    """Promote virtual source NAME to a server source, reusing its repo and branch."""
+    from jolli.local import linking
+
+    with cli_errors():
+        client = require_client(server, "linking")
+        file = sources_file()
+        if not file.path.exists():
+            fail(f"no virtual source named {name!r}: there is no {file.path} yet; add it with 'jolli source add'",
+                 EXIT_INPUT)
+        with file.edit() as edit:
+            report_migration(file, edit)
+            entry = edit.config.virtual_sources.get(name)
+            if entry is None:
+                for source_id, mount in edit.config.mounts.items():
+                    if getattr(mount, "name", None) == name:
+                        note(f"{name!r} is already linked (server source {source_id}); nothing to do")
+                        if as_json:
+                            emit_json({"name": name, "kind": "mounted", "sourceId": int(source_id), "changed": False})
+                        return
+                fail(f"no virtual source named {name!r} in {file.path}; add it with 'jolli source add'", EXIT_INPUT)
+            undo = linking.Undo()
+            existing = linking.find_server_source(client, name)
+            try:
+                if existing is not None:
+                    linking.check_adoptable(existing, name, entry.repo, integration_id)
+                    integration = (
+                        linking.find_integration(client, entry.repo or existing.get("repo"), integration_id)
+                        if existing.get("integrationId") is None
+                        else linking.IntegrationChoice(existing["integrationId"], "")
+                    )
+                    server_source = linking.adopt(client, existing, integration, undo)
+                    how = f"adopted the existing server source {existing['id']} (same name and repo)"
+                else:
+                    integration = linking.find_integration(client, entry.repo, integration_id)
+                    if integration.id is None:
+                        fail(f"cannot link {name!r}: {integration.how}; register an integration for it on the "
+                             f"server or pass --integration-id", EXIT_INPUT)
+                    note(f"using {integration.how}")
+                    server_source = linking.create(
+                        client, name=name, type_=entry.type, repo=entry.repo, branch=entry.branch,
+                        integration_id=integration.id, undo=undo,
+                    )
+                    how = f"created server source {server_source['id']}"
+                del edit.config.virtual_sources[name]
+                _mount(edit, server_source, entry.mount_path, entry.type)
+            except BaseException:
+                undo.run()
+                raise
+            _commit_or_undo(edit, undo)
+        if as_json:
+            emit_json({"name": name, "kind": "mounted", "sourceId": server_source["id"],
+                       "integrationId": server_source.get("integrationId"), "repo": server_source.get("repo"),
+                       "branch": server_source.get("branch"), "mountPath": entry.mount_path, "changed": True})
+        else:
+            click.echo(f"linked {name}: {how}, integration {server_source.get('integrationId')}; "
+                       f"mounted at {entry.mount_path}")
+
+
+# --- list and show ---------------------------------------------------------------------------------------
+def _with_server(views: list[SourceView], config: Any, server: str | None, local_only: bool) -> None:
+    from jolli.client import ApiError
+    from jolli.local import linking
+    from jolli.local import views as views_mod
+
+    settings = None if local_only else server_settings(server)
+    found, error = None, None
+    if settings is not None:
+        ids = {v.source_id for v in views if v.source_id is not None}
+        names = {v.name for v in views if v.kind == "virtual" and v.name}
+        try:
+            with make_client(settings) as client:
+                found = linking.server_sources(client, ids, names)
+        except ApiError as exc:
+            error = _api_message(exc)
+            warn(f"server not reachable or refused the call: {error}")
+    views_mod.apply_server(views, config, found, error, settings.url if settings else None)
+
+
+@source.command("list")
+@json_option
+@click.option("--local", "local_only", is_flag=True, help="Do not ask the server (checks the file and disk only).")
+@server_option
+def list_(as_json: bool, local_only: bool, server: str | None) -> None:
+    """List the sources of the nearest .jolli/sources.json with their kind and status."""
+    from jolli.local import views as views_mod
+
+    with cli_errors():
+        file = sources_file()
+        loaded = load_local(file)
+        views = views_mod.local_views(loaded.config)
+        for view in views:
+            views_mod.check_disk_cheap(view)
+        _with_server(views, loaded.config, server, local_only)
+        if as_json:
+            emit_json([v.as_json() for v in views])
+            return
+        if not views:
+            note(f"no sources in {file.path}; add one with 'jolli source add <name> --mount <abs-path>'")
+            return
+        table(
+            ["name", "kind", "id", "repo", "branch", "integration", "mount", "status"],
+            ([v.label, v.kind, v.source_id, v.repo, v.branch, v.integration_id, v.mount_path, v.status()]
+             for v in views),
+        )
+
+
+@source.command("show")
+@click.argument("name", shell_complete=complete_names)
+@json_option
+@server_option
+def show(name: str, as_json: bool, server: str | None) -> None:
+    """Show one source: kind, repo, branch, integration, mount and each resolution check."""
+    from jolli.errors import JolliError
+    from jolli.local import linking
+    from jolli.local import views as views_mod
+    from jolli.registry import get_plugins
+
+    with cli_errors():
+        file = sources_file()
+        loaded = load_local(file)
+        all_views = views_mod.local_views(loaded.config)
+        found = views_mod.find(all_views, name)
+        settings = server_settings(server)
+        if settings is not None and found:
+            _with_server(found, loaded.config, server, False)
+        elif settings is not None:
+            client = make_client(settings)
+            existing = linking.find_server_source(client, name)
+            if existing is None:
+                fail(f"no source named {name!r} in {file.path} or on {settings.url}", EXIT_INPUT)
+            found = [views_mod.server_only_view(existing)]
+        elif not found:
+            fail(f"no source named {name!r} in {file.path} (no server configured to look further)", EXIT_INPUT)
+        else:
+            views_mod.apply_server(found, loaded.config, None, None, None)
+        for view in found:
+            try:
+                stype = get_plugins().source_type(view.type)
+            except JolliError:
+                stype = None
+            views_mod.check_disk_full(view, stype)
+        if as_json:
+            emit_json(found[0].as_json() if len(found) == 1 else [v.as_json() for v in found])
+            return
+        for index, view in enumerate(found):
+            if index:
+                click.echo()
+            _print_view(view)
+
+
+_MARK = {True: ("ok", "green"), False: ("FAIL", "red"), None: ("-", None)}
+
+
+def _print_view(view: SourceView) -> None:
+    from jolli.cli.output import _color
+
+    rows = [("name", view.label), ("kind", view.kind), ("source id", view.source_id), ("type", view.type),
+            ("repo", view.repo), ("branch", view.branch), ("integration", view.integration_id),
+            ("mount", view.mount_path)]
+    if view.cursor:
+        rows.append(("cursor", f"{view.cursor.get('value')} (updated {view.cursor.get('updatedAt')})"))
+    for key, value in rows:
+        click.echo(f"{key + ':':<13}{'-' if value is None else value}")
+    click.echo("checks:")
+    for key, check in view.as_json()["checks"].items():
+        text, colour = _MARK[check["ok"]]
+        mark = click.style(f"{text:<4}", fg=colour) if colour else f"{text:<4}"
+        click.echo(f"  {mark} {key:<18} {check['detail']}", color=_color())
+    for collision in view.collisions:
+        click.echo(f"  to resolve: {collision.resolve}")
+
+
+# --- remove ----------------------------------------------------------------------------------------------
+@source.command("remove")
+@click.argument("name", shell_complete=complete_names)
+@click.option("--virtual", "virtual_only", is_flag=True, help="Remove only the virtual source of that name.")
+@click.option("--server", "server_flag", is_flag=False, flag_value="", default=None, metavar="[URL]",
+              help="Also delete the server source (optionally on server URL).")
+@json_option
+def remove(name: str, virtual_only: bool, server_flag: str | None, as_json: bool) -> None:
+    """Remove source NAME from the local file; with --server also delete the server source."""
+    with cli_errors():
+        wants_server = server_flag is not None
+        file = sources_file()
+        if not file.path.exists():
+            if not wants_server or virtual_only:
+                fail(f"no source named {name!r}: there is no {file.path}", EXIT_INPUT)
+            _remove_with_server(None, name, None, server_flag or None, as_json)
+            return
+        with file.edit() as edit:
+            report_migration(file, edit)
+            config = edit.config
+            mount_ids = [sid for sid, e in config.mounts.items() if getattr(e, "name", None) == name]
+            is_virtual = name in config.virtual_sources
+            if virtual_only:
+                if not is_virtual:
+                    fail(f"no virtual source named {name!r} in {file.path}", EXIT_INPUT)
+                mount_ids = []
+            elif is_virtual and mount_ids:
+                fail(f"{name!r} is both a virtual source and the mount of server source {mount_ids[0]}; "
+                     f"pass --virtual to remove the virtual one", EXIT_INPUT)
+            if is_virtual and not mount_ids:
+                del config.virtual_sources[name]
+                edit.commit()
+                if wants_server:
+                    note(f"{name!r} was virtual: there was no server source to delete")
+                _removed(as_json, name, "virtual", None, False)
+                return
+            if not wants_server:
+                if not mount_ids:
+                    fail(f"no source named {name!r} in {file.path}", EXIT_INPUT)
+                entry = config.mounts.pop(mount_ids[0])
+                edit.commit()
+                note(f"server source {mount_ids[0]} is kept; delete it too with 'jolli source remove {name} --server'")
+                _removed(as_json, name, "mounted", int(mount_ids[0]), False, entry.mount_path)
+                return
+            _remove_with_server(edit, name, mount_ids[0] if mount_ids else None, server_flag or None, as_json)
+
+
+def _remove_with_server(edit: Edit | None, name: str, mount_id: str | None, server: str | None, as_json: bool) -> None:
+    """Remove the mount, then delete the server source; if the delete fails, put the mount back."""
+    from jolli.client import ApiError, path_param
+    from jolli.local import linking
+
+    client = require_client(server, "--server")
+    if mount_id is None:
+        existing = linking.find_server_source(client, name)
+        if existing is None:
+            fail(f"no source named {name!r} here or on {client.base_url}", EXIT_INPUT)
+        source_id = int(existing["id"])
+    else:
+        source_id = int(mount_id)
+    entry = edit.config.mounts.pop(str(source_id), None) if edit is not None else None
+    if edit is not None:
+        edit.commit()
+    try:
+        client.delete(f"/api/sources/{path_param(source_id)}")
+    except ApiError as exc:
+        if exc.status != 404:
+            if entry is not None and edit is not None:
+                edit.config.mounts[str(source_id)] = entry
+                edit.commit()
+                note("the server source could not be deleted; the local mount was kept")
+            raise
+        note(f"server source {source_id} was already gone")
+    _removed(as_json, name, "mounted" if entry else "server", source_id, True, entry.mount_path if entry else None)
+
+
+def _removed(as_json: bool, name: str, kind: str, source_id: int | None, server_deleted: bool,
+             mount_path: str | None = None) -> None:
+    if as_json:
+        emit_json({"name": name, "kind": kind, "sourceId": source_id, "serverDeleted": server_deleted})
+        return
+    where = " and deleted it on the server" if server_deleted else ""
+    click.echo(f"removed {kind} source {name}{' (' + mount_path + ')' if mount_path else ''}{where}")

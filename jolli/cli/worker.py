@@ -1,0 +1,65 @@
+"""``jolli worker``: process queued source events (and legacy per-space jobs) from the database.
+
+Run as many as you like, on as many machines as share the database (PostgreSQL for more than one
+machine): jobs are claimed without overlap, one worker at a time holds a ``(source, branch)``, and a
+worker that dies mid-job is taken over when its lease expires. SIGTERM or Ctrl-C finishes the jobs in
+hand, then exits. Log lines go to stderr and carry spaceId, sourceId, eventJrn and headSha.
+"""
+
+from __future__ import annotations
+
+import click
+
+from jolli.cli.db import database_url_option, open_checked
+
+
+@click.command()
+@click.option("--concurrency", "-c", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Jobs processed at once by this process (one thread and database connection each).")
+@click.option("--once", is_flag=True, help="Process every job that is due now, then exit (for cron and tests).")
+@click.option("--lease-seconds", type=click.FloatRange(0.5, 3600), default=None,
+              help="Lease on a (source, branch), renewed while working [default: $JOLLI_LEASE_SECONDS or 30].")
+@click.option("--poll-seconds", type=click.FloatRange(0.01, 60), default=None,
+              help="Idle wait between looks at the queue [default: $JOLLI_POLL_SECONDS or 1].")
+@click.option("--max-attempts", type=click.IntRange(1, 100), default=None,
+              help="Attempts per space before it is dead-lettered [default: $JOLLI_MAX_ATTEMPTS or 5].")
+@click.option("--git-mirrors", type=click.Path(file_okay=False), default=None,
+              help="Folder of local clones <host>/<owner>/<repo>[.git] used to tell commit ancestry "
+              "[default: $JOLLI_GIT_MIRRORS].")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True)
+@database_url_option
+def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_seconds: float | None,
+           max_attempts: int | None, git_mirrors: str | None, log_level: str, database_url: str | None) -> None:
+    """Process queued source events, each affected space once, cursors only forward."""
+    import logging
+    import signal
+    import threading
+
+    from jolli.cli.output import EXIT_INPUT, fail
+    from jolli.events.config import EventSettings
+    from jolli.events.worker import run_workers
+
+    logging.basicConfig(level=getattr(logging, log_level.upper()),
+                        format="%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
+    try:
+        settings = EventSettings.from_env(lease_seconds=lease_seconds, poll_seconds=poll_seconds,
+                                          max_attempts=max_attempts, git_mirrors=git_mirrors)
+    except ValueError as exc:
+        fail(str(exc), EXIT_INPUT)
+    database = open_checked(database_url)
+    database.close()  # each worker thread opens its own connection
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise SystemExit(130)
+        click.echo(f"jolli worker: {signal.Signals(signum).name}: finishing the jobs in hand", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if not once:
+        click.echo(f"jolli worker: {concurrency} thread(s), lease {settings.lease_seconds:g}s", err=True)
+    done = run_workers(settings, concurrency, stop, once=once)
+    click.echo(f"jolli worker: processed {done} job(s)", err=True)

@@ -1,0 +1,72 @@
+"""Settings of event intake and processing, from the environment (tests and ``jolli worker`` override them).
+
+| variable | default | meaning |
+| --- | --- | --- |
+| ``JOLLI_LEASE_SECONDS`` | 30 | lease on ``(source, branch)`` and job claim; renewed every third of it |
+| ``JOLLI_MAX_ATTEMPTS`` | 5 | attempts per space before it is dead-lettered |
+| ``JOLLI_RETRY_BACKOFF`` | 2 | first retry delay in seconds; doubles per attempt |
+| ``JOLLI_RETRY_BACKOFF_MAX`` | 300 | longest retry delay |
+| ``JOLLI_MAX_TAKEOVERS`` | 20 | times a job may be taken over from a dead worker before it is dead-lettered |
+| ``JOLLI_POLL_SECONDS`` | 1 | how long an idle worker sleeps between looks at the queue |
+| ``JOLLI_GIT_MIRRORS`` | unset | folder of local git clones ``<host>/<owner>/<repo>[.git]`` used to tell ancestry |
+| ``JOLLI_WEBHOOK_MAX_BYTES`` | 26214400 | largest webhook body accepted (25 MiB, GitHub's own cap) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """Everything the worker and the receiver need to know."""
+
+    lease_seconds: float = 30.0
+    max_attempts: int = 5
+    backoff_seconds: float = 2.0
+    backoff_max_seconds: float = 300.0
+    max_takeovers: int = 20
+    poll_seconds: float = 1.0
+    git_mirrors: str | None = None
+    webhook_max_bytes: int = 25 * 1024 * 1024
+    #: A transaction that records space outcomes is committed after this many spaces or seconds.
+    chunk_spaces: int = 100
+    chunk_seconds: float = 0.25
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> EventSettings:
+        """Settings from ``JOLLI_*`` variables, then ``overrides`` (``None`` values are ignored)."""
+        settings = cls(
+            lease_seconds=_env_float("JOLLI_LEASE_SECONDS", cls.lease_seconds),
+            max_attempts=int(_env_float("JOLLI_MAX_ATTEMPTS", cls.max_attempts)),
+            backoff_seconds=_env_float("JOLLI_RETRY_BACKOFF", cls.backoff_seconds),
+            backoff_max_seconds=_env_float("JOLLI_RETRY_BACKOFF_MAX", cls.backoff_max_seconds),
+            max_takeovers=int(_env_float("JOLLI_MAX_TAKEOVERS", cls.max_takeovers)),
+            poll_seconds=_env_float("JOLLI_POLL_SECONDS", cls.poll_seconds),
+            git_mirrors=os.environ.get("JOLLI_GIT_MIRRORS") or None,
+            webhook_max_bytes=int(_env_float("JOLLI_WEBHOOK_MAX_BYTES", cls.webhook_max_bytes)),
+        )
+        return settings.with_(**overrides)
+
+    def with_(self, **overrides: Any) -> EventSettings:
+        """A copy with the given non-``None`` values replaced."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (1-based ``attempt`` just failed)."""
+        return min(self.backoff_max_seconds, self.backoff_seconds * (2 ** max(0, attempt - 1)))

@@ -1,0 +1,86 @@
+"""Advancing a source cursor by compare-and-swap on ``Source.cursor_version``, with its history.
+
+``UPDATE source SET cursor_value = new, cursor_version = v + 1 WHERE id = s AND cursor_version = v``:
+of two racing writers exactly one matches; the other re-reads, and gives up if the cursor it now sees
+already holds the head or something newer (it never writes an older value over a newer one). Every
+successful swap writes a :class:`CursorHistory` row in the same transaction, unique on
+``(source, version)``, so the history is a single line that tests (and people) can check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jolli.events.models import CursorHistory
+from jolli.events.tx import write_tx
+from jolli.store.models import Source, utcnow
+
+
+@dataclass(frozen=True)
+class Advance:
+    """What a call to :func:`advance` did."""
+
+    moved: bool
+    old_value: str | None
+    new_value: str | None
+    version: int
+    reason: str
+
+
+def advance(
+    source_id: int,
+    head: str,
+    *,
+    expected_value: str | None,
+    is_behind: Callable[[str, int], bool],
+    event_id: int | None = None,
+    worker: str | None = None,
+    attempts: int = 20,
+) -> Advance:
+    """Move the cursor of ``source_id`` to ``head`` unless it already holds ``head`` or something newer.
+
+    ``expected_value`` is the cursor the caller judged ``head`` against; if another writer changed it
+    meanwhile, ``is_behind(current, version)`` must say whether ``head`` is behind (or equal to) that new value.
+    """
+    judged = expected_value
+    for _ in range(attempts):
+        row = Source.select(Source.cursor_value, Source.cursor_version).where(Source.id == source_id).first()
+        if row is None:
+            return Advance(False, None, None, 0, "source deleted")
+        current, version = row.cursor_value, row.cursor_version or 0
+        if current == head:
+            return Advance(False, current, current, version, "cursor already at head")
+        if current != judged:
+            if current is not None and is_behind(current, version):
+                return Advance(False, current, current, version, "cursor moved to a newer commit meanwhile")
+            judged = current
+        now = utcnow()
+        with write_tx():
+            swapped = (
+                Source.update(cursor_value=head, cursor_version=version + 1, cursor_updated_at=now)
+                .where(Source.id == source_id, Source.cursor_version == version)
+                .execute()
+            )
+            if swapped:
+                CursorHistory.create(
+                    source=source_id, version=version + 1, old_value=current, new_value=head,
+                    event=event_id, worker=worker, created_at=now,
+                )
+                return Advance(True, current, head, version + 1, "advanced")
+    return Advance(False, judged, None, -1, "gave up after repeated compare-and-swap conflicts")
+
+
+def last_setter(source_id: int) -> CursorHistory | None:
+    """The history row of the latest advance of the cursor, if any."""
+    return (
+        CursorHistory.select()
+        .where(CursorHistory.source == source_id)
+        .order_by(CursorHistory.version.desc())
+        .first()
+    )
+
+
+def history(source_id: int) -> list[CursorHistory]:
+    """Every advance of the cursor of ``source_id``, oldest first."""
+    return list(CursorHistory.select().where(CursorHistory.source == source_id).order_by(CursorHistory.version))

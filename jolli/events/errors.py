@@ -1,0 +1,37 @@
+"""Errors of event intake and processing; the API turns them into problem+json with their status."""
+
+from __future__ import annotations
+
+from jolli.errors import JolliError
+
+
+class NotFound(JolliError):
+    """An event, source or space that does not exist or belongs to another org (indistinguishable)."""
+
+    status = 404
+    title = "Not found"
+
+
+class IntegrationNotFound(NotFound):
+    """A webhook URL naming no integration."""
+
+
+class BadSignature(JolliError):
+    """A webhook whose signature (or token) is missing or does not verify. Never says what was expected."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class PayloadTooLarge(JolliError):
+    """A webhook body over the configured limit."""
+
+    status = 413
+    title = "Payload too large"
+
+
+class LegacyJobError(JolliError):
+    """A legacy per-space job that cannot be resolved to a source event (it is dead-lettered)."""
+
+    status = 422
+    title = "Unprocessable legacy job"

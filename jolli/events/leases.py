@@ -1,0 +1,80 @@
+"""Leases on ``(sourceId, branch)``: one worker at a time processes a source branch.
+
+A lease expires (default 30 s) unless its holder renews it; a worker that dies simply stops renewing,
+and after expiry any worker may take it over. Every write that records an outcome first *fences* on
+the lease (:func:`fence`): an ``UPDATE`` that succeeds only while the caller still holds it, inside the
+same transaction, so a worker that lost its lease (paused too long, partitioned) cannot record anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import peewee
+
+from jolli.events.models import SourceLease
+from jolli.events.tx import write_tx
+from jolli.store.models import utcnow
+
+
+def branch_key(branch: str | None) -> str:
+    """The lease key of a branch (``""`` for a source event without one)."""
+    return branch or ""
+
+
+def acquire(source_id: int, branch: str | None, holder: str, seconds: float) -> bool:
+    """Take (or re-take) the lease for ``holder``; ``False`` while another holder's lease is live."""
+    now = utcnow()
+    key = branch_key(branch)
+    expires = now + timedelta(seconds=seconds)
+    taken = (
+        SourceLease.update(holder=holder, expires_at=expires, acquired_at=now)
+        .where(
+            SourceLease.source_id == source_id,
+            SourceLease.branch_key == key,
+            (SourceLease.expires_at <= now) | (SourceLease.holder == holder),
+        )
+        .execute()
+    )
+    if taken:
+        return True
+    try:
+        with write_tx():
+            SourceLease.create(source_id=source_id, branch_key=key, holder=holder, expires_at=expires,
+                               acquired_at=now)
+        return True
+    except peewee.IntegrityError:
+        return False
+
+
+def fence(source_id: int, branch: str | None, holder: str, seconds: float) -> bool:
+    """Renew the lease if ``holder`` still has it; call inside the transaction that records outcomes."""
+    now = utcnow()
+    return bool(
+        SourceLease.update(expires_at=now + timedelta(seconds=seconds))
+        .where(
+            SourceLease.source_id == source_id,
+            SourceLease.branch_key == branch_key(branch),
+            SourceLease.holder == holder,
+            SourceLease.expires_at > now,
+        )
+        .execute()
+    )
+
+
+renew = fence
+
+
+def release(source_id: int, branch: str | None, holder: str) -> None:
+    """Give the lease up (only if ``holder`` still has it)."""
+    SourceLease.delete().where(
+        SourceLease.source_id == source_id,
+        SourceLease.branch_key == branch_key(branch),
+        SourceLease.holder == holder,
+    ).execute()
+
+
+def expires_at(source_id: int, branch: str | None) -> datetime | None:
+    """When the current lease on ``(source, branch)`` expires, if there is one."""
+    row = SourceLease.get_or_none(SourceLease.source_id == source_id, SourceLease.branch_key == branch_key(branch))
+    return row.expires_at if row else None

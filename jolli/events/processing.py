@@ -1,0 +1,331 @@
+"""Processing one claimed job: lease, stale check, spaces in ascending id, audit, cursor compare-and-swap.
+
+For each space still to do, the ``jolli_process_space`` hook runs inside a savepoint of the transaction
+that records the space's state and audit row, after a fence on the lease: a hook that writes to jolli's
+database is therefore done exactly once, and a worker that lost its lease records nothing. A hook that
+raises marks only its space as failed: it is retried with exponential backoff and dead-lettered after
+the last attempt (``jolli events retry`` brings it back). After the first pass over the spaces, the
+cursor moves to the head by compare-and-swap, never backwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from jolli.events import audit, cursor, leases, legacy, queue
+from jolli.events.ancestry import Verdict, is_behind_or_equal, judge
+from jolli.events.audit import Outcome
+from jolli.events.config import EventSettings
+from jolli.events.errors import LegacyJobError
+from jolli.events.model import SourceEventView
+from jolli.events.models import EventJob, EventSpace, SourceEvent
+from jolli.events.tx import write_tx
+from jolli.store.db import database
+from jolli.store.models import Source, utcnow
+
+log = logging.getLogger("jolli.events.worker")
+
+TERMINAL = ("processed", "skipped-stale")
+HookCaller = Callable[..., Any]
+
+
+class LeaseLost(Exception):
+    """Another worker took over the lease: stop without recording anything more."""
+
+
+@dataclass
+class JobResult:
+    """What became of a job (for the worker loop, the CLI and the tests)."""
+
+    job_id: int
+    state: str  # done | retry | busy | dead | lost
+    event_id: int | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)
+    detail: str | None = None
+
+
+class Heartbeat:
+    """Renews the job claim and the lease every third of the lease, in its own thread (own connection)."""
+
+    def __init__(self, job_id: int, source_id: int, branch: str | None, holder: str, seconds: float) -> None:
+        self.job_id, self.source_id, self.branch, self.holder, self.seconds = job_id, source_id, branch, holder, seconds
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.seconds / 3):
+                with write_tx():
+                    ok = queue.renew(self.job_id, self.holder, self.seconds) and leases.renew(
+                        self.source_id, self.branch, self.holder, self.seconds
+                    )
+                if not ok:
+                    log.warning("lease lost jobId=%s sourceId=%s branch=%s", self.job_id, self.source_id, self.branch)
+                    self.lost.set()
+                    return
+        except Exception as exc:  # noqa: BLE001 - a failed renewal is a lost lease, not a crash
+            log.warning("lease renewal failed jobId=%s: %s", self.job_id, type(exc).__name__)
+            self.lost.set()
+        finally:
+            if not database.is_closed():
+                database.close()
+
+
+def default_hook_caller() -> HookCaller:
+    """The plugin hook relay's ``jolli_process_space`` (every registered implementation)."""
+    from jolli.registry import get_plugins
+
+    return get_plugins().hook.jolli_process_space  # type: ignore[no-any-return]
+
+
+class JobProcessor:
+    """Processes claimed jobs for one worker identity (``holder``)."""
+
+    def __init__(self, settings: EventSettings, holder: str, *, hook: HookCaller | None = None,
+                 client_factory: Callable[[Source], Any] | None = None) -> None:
+        self.settings = settings
+        self.holder = holder
+        self._hook = hook
+        self.client_factory = client_factory
+
+    @property
+    def hook(self) -> HookCaller:
+        if self._hook is None:
+            self._hook = default_hook_caller()
+        return self._hook
+
+    # --- one job -----------------------------------------------------------------------------------
+    def process(self, job: EventJob) -> JobResult:
+        """Do one claimed job to the end (or give it back); never raises for a job-level failure."""
+        try:
+            return self._process(job)
+        except LeaseLost:
+            log.warning("jobId=%s: lease lost mid-job; another worker will finish it", job.id)
+            return JobResult(job.id, "lost")
+        except Exception as exc:  # noqa: BLE001 - a job failure is recorded and retried, never fatal
+            log.exception("jobId=%s failed: %s", job.id, type(exc).__name__)
+            return self._job_failed(job, f"{type(exc).__name__}: {exc}")
+
+    def _process(self, job: EventJob) -> JobResult:
+        kill_sandbox = False
+        if job.kind == "legacy":
+            try:
+                resolved = legacy.resolve(job, mirrors=self.settings.git_mirrors)
+            except LegacyJobError as exc:
+                queue.finish(job.id, self.holder, status="dead", error=exc.message)
+                log.warning("jobId=%s legacy job dead-lettered: %s", job.id, exc.message)
+                return JobResult(job.id, "dead", detail=exc.message)
+            event, spaces, kill_sandbox = resolved.event, [resolved.space_id], resolved.kill_sandbox
+        else:
+            found = SourceEvent.get_or_none(SourceEvent.id == job.event_id)
+            if found is None:
+                queue.finish(job.id, self.holder, status="dead", error="the event no longer exists")
+                return JobResult(job.id, "dead", detail="event deleted")
+            event, spaces = found, list(found.affected_space_ids)
+        seconds = self.settings.lease_seconds
+        if not leases.acquire(event.source_id, event.branch, self.holder, seconds):
+            until = leases.expires_at(event.source_id, event.branch) or utcnow()
+            wait = min(max(until, utcnow() + timedelta(milliseconds=50)), utcnow() + timedelta(seconds=seconds))
+            queue.release(job.id, self.holder, run_after=wait)
+            return JobResult(job.id, "busy", event.id)
+        try:
+            with Heartbeat(job.id, event.source_id, event.branch, self.holder, seconds) as beat:
+                return self._run(job, event, sorted(set(spaces)), kill_sandbox, beat)
+        finally:
+            leases.release(event.source_id, event.branch, self.holder)
+
+    def _run(self, job: EventJob, event: SourceEvent, spaces: list[int], kill_sandbox: bool,
+             beat: Heartbeat) -> JobResult:
+        source = Source.get_or_none(Source.id == event.source_id)
+        if source is None:
+            queue.finish(job.id, self.holder, status="dead", error="the source no longer exists")
+            return JobResult(job.id, "dead", event.id, detail="source deleted")
+        states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id,
+                                                                   EventSpace.space_id.in_(spaces))} if spaces else {}
+        now = utcnow()
+        todo: list[int] = []
+        duplicates: list[int] = []
+        waiting: list[datetime] = []
+        for space_id in spaces:
+            state = states.get(space_id)
+            if state is None:
+                todo.append(space_id)
+            elif state.status in TERMINAL:
+                if state.job_id != job.id:
+                    duplicates.append(space_id)
+            elif state.status == "retrying":
+                if state.next_attempt_at is None or state.next_attempt_at <= now:
+                    todo.append(space_id)
+                else:
+                    waiting.append(state.next_attempt_at)
+        SourceEvent.update(status="processing").where(SourceEvent.id == event.id,
+                                                      SourceEvent.status == "queued").execute()
+        verdict = judge(source, event, mirrors=self.settings.git_mirrors, client_factory=self.client_factory)
+        counts: dict[str, int] = {}
+        if duplicates:
+            self._record(job, event, [Outcome(s, audit.SKIPPED_DUPLICATE, "already processed for this event")
+                                      for s in duplicates], states, counts, beat)
+        if verdict.stale:
+            stale_spaces = todo + [s for s, st in states.items() if st.status == "retrying" and s not in todo]
+            self._record(job, event, [Outcome(s, audit.SKIPPED_STALE, verdict.reason) for s in stale_spaces],
+                         states, counts, beat)
+            waiting = []
+        else:
+            view = self._view(event, kill_sandbox)
+            self._process_spaces(job, event, todo, states, view, verdict, counts, beat)
+            self._advance(source, event, verdict)
+        return self._settle(job, event, states, counts, waiting)
+
+    # --- spaces ------------------------------------------------------------------------------------
+    def _process_spaces(self, job: EventJob, event: SourceEvent, todo: list[int], states: dict[int, EventSpace],
+                        view: SourceEventView, verdict: Verdict, counts: dict[str, int], beat: Heartbeat) -> None:
+        index = 0
+        while index < len(todo):
+            if beat.lost.is_set():
+                raise LeaseLost()
+            started = time.monotonic()
+            outcomes: list[Outcome] = []
+            with write_tx():
+                self._fence(event)
+                while index < len(todo) and len(outcomes) < self.settings.chunk_spaces:
+                    space_id = todo[index]
+                    index += 1
+                    outcomes.append(self._one_space(space_id, states.get(space_id), view, verdict))
+                    if time.monotonic() - started >= self.settings.chunk_seconds:
+                        break
+                self._store(job, event, outcomes, states, counts)
+
+    def _one_space(self, space_id: int, state: EventSpace | None, view: SourceEventView,
+                   verdict: Verdict) -> Outcome:
+        attempt = (state.attempts if state is not None else 0) + 1
+        try:
+            with database.atomic():  # a savepoint: a failing hook's own writes are rolled back
+                results = self.hook(space_id=space_id, event=view, changes=verdict.changes)
+        except Exception as exc:  # noqa: BLE001 - one space failing never hides the others
+            reason = f"{type(exc).__name__}: {exc}"[:2000]
+            return Outcome(space_id, audit.FAILED, reason, attempt)
+        results = [r for r in (results or []) if r is not None] if isinstance(results, list) else [results]
+        detail = results[0] if len(results) == 1 else (results or None)
+        return Outcome(space_id, audit.PROCESSED, None, attempt, detail)
+
+    def _record(self, job: EventJob, event: SourceEvent, outcomes: list[Outcome], states: dict[int, EventSpace],
+                counts: dict[str, int], beat: Heartbeat) -> None:
+        """Write skip outcomes (no hook) in fenced chunks."""
+        size = max(1, self.settings.chunk_spaces * 5)
+        for start in range(0, len(outcomes), size):
+            if beat.lost.is_set():
+                raise LeaseLost()
+            with write_tx():
+                self._fence(event)
+                self._store(job, event, outcomes[start : start + size], states, counts)
+
+    def _fence(self, event: SourceEvent) -> None:
+        if not leases.fence(event.source_id, event.branch, self.holder, self.settings.lease_seconds):
+            raise LeaseLost()
+
+    def _store(self, job: EventJob, event: SourceEvent, outcomes: list[Outcome], states: dict[int, EventSpace],
+               counts: dict[str, int]) -> None:
+        """Save the spaces' states and audit rows (inside the caller's fenced transaction)."""
+        now = utcnow()
+        inserts: list[dict[str, Any]] = []
+        for o in outcomes:
+            counts[o.outcome] = counts.get(o.outcome, 0) + 1
+            if o.outcome == audit.SKIPPED_DUPLICATE:
+                continue
+            status, next_at = o.outcome, None
+            if o.outcome == audit.FAILED:
+                if o.attempt >= self.settings.max_attempts:
+                    status = "dead"
+                    o.reason = f"{o.reason} (attempt {o.attempt} of {self.settings.max_attempts}: dead letter)"
+                else:
+                    status = "retrying"
+                    next_at = now + timedelta(seconds=self.settings.backoff(o.attempt))
+            values = {"status": status, "attempts": o.attempt, "next_attempt_at": next_at, "reason": o.reason,
+                      "detail": o.detail, "job_id": job.id, "updated_at": now}
+            state = states.get(o.space_id)
+            if state is None:
+                inserts.append({"event": event.id, "space_id": o.space_id, **values})
+            else:
+                EventSpace.update(**values).where(EventSpace.id == state.id).execute()
+            states[o.space_id] = EventSpace(id=state.id if state else None, event=event.id, space_id=o.space_id,
+                                            **values)
+        for start in range(0, len(inserts), 500):
+            EventSpace.insert_many(inserts[start : start + 500]).execute()
+        audit.write(event, outcomes, job_id=job.id, worker=self.holder)
+
+    # --- cursor, settling ----------------------------------------------------------------------------
+    def _advance(self, source: Source, event: SourceEvent, verdict: Verdict) -> None:
+        result = cursor.advance(
+            source.id, event.head_sha, expected_value=source.cursor_value,
+            is_behind=lambda current, version: is_behind_or_equal(
+                source, event, current, version, self.settings.git_mirrors, self.client_factory),
+            event_id=event.id, worker=self.holder,
+        )
+        log.info("cursor sourceId=%s eventJrn=%s headSha=%s moved=%s reason=%s version=%s",
+                 source.id, event.event_jrn, event.head_sha, result.moved, result.reason, result.version)
+
+    def _settle(self, job: EventJob, event: SourceEvent, states: dict[int, EventSpace], counts: dict[str, int],
+                waiting: list[datetime]) -> JobResult:
+        retry_at = [s.next_attempt_at for s in states.values() if s.status == "retrying" and s.next_attempt_at]
+        retry_at += waiting
+        all_states = {s.space_id: s.status for s in EventSpace.select(EventSpace.space_id, EventSpace.status)
+                      .where(EventSpace.event == event.id)}
+        affected = SourceEvent.select(SourceEvent.affected_space_ids).where(SourceEvent.id == event.id).scalar()
+        pending = [s for s in (affected or []) if s not in all_states]
+        if retry_at:
+            queue.release(job.id, self.holder, run_after=min(retry_at))
+            self._event_status(event, "processing")
+            return JobResult(job.id, "retry", event.id, counts)
+        queue.finish(job.id, self.holder, status="done")
+        statuses = set(all_states.values())
+        if pending or "retrying" in statuses:
+            status = "processing"
+        elif "dead" in statuses:
+            status = "failed"
+        elif statuses == {"skipped-stale"}:
+            status = "stale"
+        else:
+            status = "processed"
+        self._event_status(event, status)
+        return JobResult(job.id, "done", event.id, counts)
+
+    def _event_status(self, event: SourceEvent, status: str) -> None:
+        finished = utcnow() if status in ("processed", "failed", "stale") else None
+        SourceEvent.update(status=status, finished_at=finished).where(SourceEvent.id == event.id).execute()
+
+    def _job_failed(self, job: EventJob, error: str) -> JobResult:
+        failures = (job.failures or 0) + 1
+        try:
+            if failures >= self.settings.max_attempts:
+                queue.finish(job.id, self.holder, status="dead", error=error[:2000])
+                return JobResult(job.id, "dead", job.event_id, detail=error)
+            delay = self.settings.backoff(failures)
+            queue.release(job.id, self.holder, run_after=utcnow() + timedelta(seconds=delay), error=error[:2000],
+                          failed=True)
+        except Exception:  # noqa: BLE001 - the claim expires and the job is taken over later
+            log.exception("jobId=%s: could not record the failure", job.id)
+        return JobResult(job.id, "retry", job.event_id, detail=error)
+
+    def _view(self, event: SourceEvent, kill_sandbox: bool) -> SourceEventView:
+        return SourceEventView(
+            id=event.id, org_id=event.org_id, source_id=event.source_id, event_jrn=event.event_jrn,
+            head_sha=event.head_sha, before_sha=event.before_sha, branch=event.branch, repo=event.repo,
+            affected_space_ids=tuple(event.affected_space_ids), version=event.version,
+            integration_id=event.integration_id, delivery_id=event.delivery_id, received_at=event.received_at,
+            forced=event.forced, legacy=event.origin == "legacy", kill_sandbox=kill_sandbox,
+        )

@@ -1,0 +1,120 @@
+"""The job queue: claim one job, give it back later, finish it.
+
+A job is claimable when it is ``queued`` and due, or ``running`` with an expired claim (its worker
+stopped renewing: it died), and no live lease of another worker covers its ``(source, branch)``.
+PostgreSQL claims with ``SELECT ... FOR UPDATE SKIP LOCKED`` inside the ``UPDATE``, so concurrent workers
+never wait on or take the same row; SQLite serialises writers, and the claim is one ``UPDATE ... WHERE``
+that matches only while the claim is free.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import peewee
+
+from jolli.events.models import EventJob, SourceLease
+from jolli.store.db import is_postgres
+from jolli.store.models import utcnow
+
+
+def _claimable(job: type[EventJob], now: datetime, holder: str) -> peewee.Expression:
+    leased = SourceLease.select(SourceLease.id).where(
+        SourceLease.source_id == job.source_id,
+        SourceLease.branch_key == job.branch_key,
+        SourceLease.expires_at > now,
+        SourceLease.holder != holder,
+    )
+    due = ((job.status == "queued") & (job.run_after <= now)) | (
+        (job.status == "running") & (job.claimed_until < now)
+    )
+    return due & ~peewee.fn.EXISTS(leased)
+
+
+def claim(holder: str, lease_seconds: float) -> EventJob | None:
+    """Claim the oldest claimable job for ``holder`` until ``lease_seconds`` from now, or ``None``."""
+    now = utcnow()
+    until = now + timedelta(seconds=lease_seconds)
+    updates = {
+        EventJob.status: "running",
+        EventJob.claimed_by: holder,
+        EventJob.claimed_until: until,
+        EventJob.updated_at: now,
+        EventJob.takeovers: EventJob.takeovers + peewee.Case(None, [(EventJob.status == "running", 1)], 0),
+    }
+    if is_postgres():
+        inner = EventJob.alias("j")
+        pick = (
+            inner.select(inner.id)
+            .where(_claimable(inner, now, holder))
+            .order_by(inner.id)
+            .limit(1)
+            .for_update(skip_locked=True)
+        )
+        rows = list(EventJob.update(updates).where(EventJob.id.in_(pick)).returning(EventJob).execute())
+        return rows[0] if rows else None
+    candidates = [
+        row.id
+        for row in EventJob.select(EventJob.id).where(_claimable(EventJob, now, holder)).order_by(EventJob.id).limit(8)
+    ]
+    for job_id in candidates:
+        changed = EventJob.update(updates).where(EventJob.id == job_id, _claimable(EventJob, now, holder)).execute()
+        if changed:
+            return EventJob.get_by_id(job_id)
+    return None
+
+
+def renew(job_id: int, holder: str, lease_seconds: float) -> bool:
+    """Extend ``holder``'s claim on a job; ``False`` when the claim was lost."""
+    until = utcnow() + timedelta(seconds=lease_seconds)
+    return bool(
+        EventJob.update(claimed_until=until)
+        .where(EventJob.id == job_id, EventJob.claimed_by == holder, EventJob.status == "running")
+        .execute()
+    )
+
+
+def release(job_id: int, holder: str, *, run_after: datetime, error: str | None = None,
+            failed: bool = False) -> bool:
+    """Give a claimed job back to the queue, due at ``run_after`` (``failed``: count a job-level error)."""
+    now = utcnow()
+    updates: dict[peewee.Field, object] = {
+        EventJob.status: "queued",
+        EventJob.run_after: run_after,
+        EventJob.claimed_by: None,
+        EventJob.claimed_until: None,
+        EventJob.updated_at: now,
+    }
+    if failed:
+        updates[EventJob.failures] = EventJob.failures + 1
+        updates[EventJob.last_error] = error
+    return bool(
+        EventJob.update(updates)
+        .where(EventJob.id == job_id, EventJob.claimed_by == holder, EventJob.status == "running")
+        .execute()
+    )
+
+
+def finish(job_id: int, holder: str, *, status: str = "done", error: str | None = None) -> bool:
+    """Mark a claimed job ``done`` or ``dead`` (dead letter, with the reason)."""
+    now = utcnow()
+    updates: dict[peewee.Field, object] = {
+        EventJob.status: status,
+        EventJob.claimed_by: None,
+        EventJob.claimed_until: None,
+        EventJob.updated_at: now,
+        EventJob.finished_at: now,
+    }
+    if error is not None:
+        updates[EventJob.last_error] = error
+    return bool(
+        EventJob.update(updates)
+        .where(EventJob.id == job_id, EventJob.claimed_by == holder, EventJob.status == "running")
+        .execute()
+    )
+
+
+def counts() -> dict[str, int]:
+    """Jobs per status (for ``jolli worker --once`` and the tests)."""
+    rows = EventJob.select(EventJob.status, peewee.fn.COUNT(EventJob.id)).group_by(EventJob.status).tuples()
+    return {status: count for status, count in rows}

@@ -1,0 +1,120 @@
+"""The worker loop: claim a job, process it, repeat; several threads per process, many processes per queue.
+
+Each thread has its own identity (``host:pid:n:random``) because leases and claims are per holder, and
+its own database connection. ``stop`` (SIGTERM/SIGINT in ``jolli worker``) lets every thread finish the
+job it holds, then exit. A worker killed outright simply stops renewing: its claims and leases expire
+and another worker takes the jobs over.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from jolli.events import queue
+from jolli.events.config import EventSettings
+from jolli.events.processing import HookCaller, JobProcessor, JobResult
+from jolli.store.db import database
+from jolli.store.models import Source
+
+log = logging.getLogger("jolli.events.worker")
+
+
+def worker_name(index: int = 0) -> str:
+    """A holder identity unique to this process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{index}:{secrets.token_hex(3)}"
+
+
+class Worker:
+    """One claiming loop (one thread's worth of work)."""
+
+    def __init__(self, settings: EventSettings | None = None, *, name: str | None = None,
+                 hook: HookCaller | None = None, client_factory: Callable[[Source], Any] | None = None) -> None:
+        self.settings = settings or EventSettings.from_env()
+        self.name = name or worker_name()
+        self.processor = JobProcessor(self.settings, self.name, hook=hook, client_factory=client_factory)
+
+    def run_once(self) -> JobResult | None:
+        """Claim and process one due job; ``None`` when there is none."""
+        job = queue.claim(self.name, self.settings.lease_seconds)
+        if job is None:
+            return None
+        if job.takeovers > self.settings.max_takeovers:
+            reason = f"taken over {job.takeovers} times from workers that stopped (crash loop?)"
+            queue.finish(job.id, self.name, status="dead", error=reason)
+            log.error("jobId=%s dead-lettered: %s", job.id, reason)
+            return JobResult(job.id, "dead", job.event_id, detail=reason)
+        if job.takeovers:
+            log.warning("jobId=%s taken over from a worker that stopped renewing (takeover %s)", job.id, job.takeovers)
+        return self.processor.process(job)
+
+    def drain(self, stop: threading.Event | None = None, max_jobs: int | None = None) -> list[JobResult]:
+        """Process due jobs until none is left (or ``stop`` is set / ``max_jobs`` done)."""
+        results: list[JobResult] = []
+        busy_in_a_row = 0
+        while (stop is None or not stop.is_set()) and (max_jobs is None or len(results) < max_jobs):
+            result = self.run_once()
+            if result is None:
+                break
+            if result.state == "busy":  # another worker holds that source; give it a moment
+                busy_in_a_row += 1
+                if busy_in_a_row > 50:
+                    break
+                (stop or threading.Event()).wait(min(0.05 * busy_in_a_row, 1.0))
+                continue
+            busy_in_a_row = 0
+            results.append(result)
+        return results
+
+    def run(self, stop: threading.Event, *, once: bool = False) -> int:
+        """Loop until ``stop`` (or, with ``once``, until nothing is due); return the jobs processed."""
+        done = 0
+        try:
+            while not stop.is_set():
+                try:
+                    results = self.drain(stop)
+                except Exception as exc:  # noqa: BLE001 - a lost database must not kill the loop
+                    log.warning("worker %s: %s: %s; retrying", self.name, type(exc).__name__, exc)
+                    if not database.is_closed():
+                        database.close()
+                    results = []
+                    if once:
+                        raise
+                done += len(results)
+                if once:
+                    break
+                if not results:
+                    stop.wait(self.settings.poll_seconds)
+        finally:
+            if not database.is_closed():
+                database.close()
+        return done
+
+
+def run_workers(settings: EventSettings, concurrency: int, stop: threading.Event, *, once: bool = False,
+                hook: HookCaller | None = None) -> int:
+    """Run ``concurrency`` worker threads until ``stop`` (or until idle with ``once``); return jobs done."""
+    totals = [0] * concurrency
+    errors: list[BaseException] = []
+
+    def target(index: int) -> None:
+        try:
+            totals[index] = Worker(settings, name=worker_name(index), hook=hook).run(stop, once=once)
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=target, args=(i,), name=f"jolli-worker-{i}", daemon=True)
+               for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)
+    if errors:
+        raise errors[0]
+    return sum(totals)

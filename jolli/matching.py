@@ -1,0 +1,138 @@
+"""Which integration covers a repo coordinate.
+
+An integration covers a whole host (``owner=None``), or everything under one owner (a GitLab group also
+covers its subgroups), optionally narrowed to selected repos. :class:`IntegrationIndex` hashes scopes by
+``(host, owner)``, so a match costs one lookup per owner segment, whatever the number of integrations.
+Hosts, owners and selected repos compare case-insensitively (providers treat them so).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jolli.errors import Ambiguous, InvalidInput, NoMatch
+
+
+@dataclass(frozen=True)
+class IntegrationScope:
+    """What one integration covers."""
+
+    id: int | str
+    provider: str
+    host: str
+    owner: str | None = None  # None: the whole host
+    repos: frozenset[str] | None = None  # selected canonical repos; None: all under host/owner
+    name: str | None = None
+    _repos_lower: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.repos is not None:
+            object.__setattr__(self, "_repos_lower", frozenset(r.lower() for r in self.repos))
+
+    @classmethod
+    def from_record(cls, record: Any) -> IntegrationScope:
+        """Build from anything with ``id, provider, host, owner, repos, name`` (contract or store row)."""
+        repos = getattr(record, "repos", None)
+        return cls(
+            id=record.id,
+            provider=record.provider,
+            host=record.host,
+            owner=getattr(record, "owner", None) or None,
+            repos=frozenset(repos) if repos is not None else None,
+            name=getattr(record, "name", None),
+        )
+
+    def selects(self, canonical_lower: str) -> bool:
+        """Whether the selected-repos filter lets ``canonical_lower`` (a lower-cased coordinate) through."""
+        return self._repos_lower is None or canonical_lower in self._repos_lower
+
+    def describe(self) -> dict[str, Any]:
+        """What tells this scope apart from others covering the same repo."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "provider": self.provider,
+            "host": self.host,
+            "owner": self.owner,
+            "scope": self.scope_text(),
+            "repos": sorted(self.repos) if self.repos is not None else None,
+        }
+
+    def scope_text(self) -> str:
+        where = f"all of {self.host}" if self.owner is None else f"owner {self.owner}"
+        if self.repos is None:
+            return where + ", all repos"
+        return where + f", {len(self.repos)} selected repo" + ("" if len(self.repos) == 1 else "s")
+
+
+def split_repo(repo: Any) -> tuple[str, str, str]:
+    """``(host, owner, name)`` of a ``RepoCoordinate`` or a canonical ``host/owner/repo`` string."""
+    if not isinstance(repo, str):
+        return repo.host, repo.owner, repo.name
+    host, _, rest = repo.partition("/")
+    owner, _, name = rest.rpartition("/")
+    if not host or not owner or not name:
+        raise InvalidInput(
+            f"repo {repo!r} is not a coordinate: expected host/owner/repo, e.g. github.com/org/backend",
+            fields={"repo": ["must be host/owner/repo"]},
+        )
+    return host, owner, name
+
+
+def _id_order(scope: IntegrationScope) -> tuple[int, int, str]:
+    return (0, scope.id, "") if isinstance(scope.id, int) else (1, 0, str(scope.id))
+
+
+class IntegrationIndex:
+    """Integration scopes hashed by ``(host, owner)`` for constant-time matching."""
+
+    def __init__(self, scopes: Iterable[IntegrationScope] = ()) -> None:
+        self._by_key: dict[tuple[str, str | None], list[IntegrationScope]] = defaultdict(list)
+        self._count = 0
+        for scope in scopes:
+            self.add(scope)
+
+    def add(self, scope: IntegrationScope) -> None:
+        owner = scope.owner.strip("/").lower() if scope.owner else None
+        self._by_key[(scope.host.lower(), owner or None)].append(scope)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def candidates(self, repo: Any) -> list[IntegrationScope]:
+        """Every scope covering ``repo``, ordered by id."""
+        host, owner, name = split_repo(repo)
+        host, owner = host.lower(), owner.lower()
+        canonical = f"{host}/{owner}/{name.lower()}"
+        keys: list[tuple[str, str | None]] = [(host, None)]
+        prefix = ""
+        for segment in owner.split("/"):
+            prefix = f"{prefix}/{segment}" if prefix else segment
+            keys.append((host, prefix))
+        found = [s for key in keys for s in self._by_key.get(key, ()) if s.selects(canonical)]
+        return sorted(found, key=_id_order)
+
+    def match(self, repo: Any) -> IntegrationScope:
+        """The one scope covering ``repo``; :class:`NoMatch` or :class:`Ambiguous` otherwise."""
+        found = self.candidates(repo)
+        text = "/".join(split_repo(repo))
+        if not found:
+            raise NoMatch(
+                f"no integration covers {text}; register one for its host or owner, "
+                "or add the repo to an integration's selected repos"
+            )
+        if len(found) > 1:
+            listing = "; ".join(
+                f"#{s.id}" + (f" {s.name!r}" if s.name else "") + f" ({s.provider}, {s.scope_text()})"
+                for s in found
+            )
+            raise Ambiguous(
+                f"{len(found)} integrations cover {text}: {listing}; choose one with its id "
+                "(--integration-id)",
+                candidates=[s.describe() for s in found],
+            )
+        return found[0]

@@ -1,0 +1,71 @@
+"""The built-in ``file`` source type: a plain folder of files, with an opaque cursor and no repo."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from jolli import hookimpl
+from jolli.errors import InvalidInput
+from jolli.source_type import MountInfo, SourceType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.registry import SourceTypeRegistry
+
+MAX_CURSOR = 512
+
+
+class FileSourceType(SourceType):
+    """Files in a folder; the cursor is any non-empty string the producer chooses (timestamp, digest ...)."""
+
+    name = "file"
+    description = "A folder of files; cursor is an opaque string (timestamp, digest ...); no repo."
+    uses_repo = False
+    requires_repo = False
+
+    def validate_fields(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """A file source carries no ``repo`` or ``branch`` and links to no integration."""
+        errors: dict[str, list[str]] = {}
+        for key in ("repo", "branch"):
+            if fields.get(key) is not None:
+                errors[key] = [f"a file source has no {key}; remove {key} or use type 'git'"]
+        for key in ("integration_id", "integrationId"):
+            if fields.get(key) is not None:
+                errors[key] = ["a file source cannot link an integration (integrations cover git repos); remove it"]
+        if errors:
+            raise InvalidInput("invalid file source: " + "; ".join(m for ms in errors.values() for m in ms),
+                               fields=errors)
+        return dict(fields)
+
+    def validate_mount(self, path: str) -> MountInfo:
+        """An absolute path to an existing directory (symlinks resolved)."""
+        if not path or not os.path.isabs(path):
+            raise _mount_error(path, "must be an absolute path to a folder, e.g. /home/me/notes")
+        if not os.path.exists(path):
+            raise _mount_error(path, "does not exist; create the folder or fix the path")
+        if not os.path.isdir(path):
+            raise _mount_error(path, "is not a directory; pass the folder that holds the files")
+        return MountInfo(path=os.path.realpath(path))
+
+    def validate_cursor(self, value: str) -> str:
+        """Any non-blank string up to 512 characters, kept exactly as given."""
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(
+                "cursor value must be a non-empty string for a file source (e.g. a timestamp or a digest)",
+                fields={"value": ["must be a non-empty string"]},
+            )
+        if len(value) > MAX_CURSOR:
+            raise InvalidInput(
+                f"cursor value is {len(value)} characters; a file cursor holds at most {MAX_CURSOR}",
+                fields={"value": [f"must be at most {MAX_CURSOR} characters"]},
+            )
+        return value
+
+
+def _mount_error(path: str, problem: str) -> InvalidInput:
+    return InvalidInput(f"mount path {path!r} {problem}", fields={"mountPath": [problem]})
+
+
+@hookimpl
+def jolli_register_source_types(registry: SourceTypeRegistry) -> None:
+    registry.add(FileSourceType())

@@ -1,0 +1,65 @@
+"""What the provider API clients share: the session, the API root, and ahead/behind to a status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jolli.http import ProviderError, ProviderSession, new_session
+from jolli.provider import IntegrationRef, ProviderClient
+
+from .base_urls import default_api_base_url
+
+#: Safety bound for APIs that page through commits to count them (Bitbucket): at most this many pages.
+MAX_PAGES = 100
+
+
+def status_for(ahead: int, behind: int) -> str:
+    """``identical``, ``ahead``, ``behind`` or ``diverged`` from the two commit counts."""
+    if ahead and behind:
+        return "diverged"
+    if ahead:
+        return "ahead"
+    return "behind" if behind else "identical"
+
+
+def unique_paths(paths: Iterable[str | None]) -> tuple[str, ...]:
+    """The non-empty paths, first occurrence kept, in order."""
+    return tuple(dict.fromkeys(p for p in paths if p))
+
+
+class HttpClient(ProviderClient):
+    """A :class:`ProviderClient` holding one :class:`ProviderSession` for one integration."""
+
+    #: Provider name for :func:`default_api_base_url`.
+    provider = ""
+    #: Name used in error messages.
+    label = ""
+
+    def __init__(self, integration: IntegrationRef, *, session: ProviderSession | None = None) -> None:
+        self.integration = integration
+        base = integration.api_base_url or default_api_base_url(self.provider, integration.host)
+        self.base_url = base.rstrip("/")
+        self.session = session or new_session(label=self.label, headers=self.default_headers())
+        if integration.token:
+            self.session.headers.update(self.auth_headers(integration.token))
+            self.session.secrets += (integration.token,)
+
+    def default_headers(self) -> dict[str, str]:
+        """Headers sent with every call (``Accept`` ...)."""
+        return {"Accept": "application/json"}
+
+    def auth_headers(self, token: str) -> dict[str, str]:
+        """Headers carrying the token; ``Authorization: Bearer`` unless the provider wants otherwise."""
+        return {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``base_url + path`` (or an absolute ``next`` URL) and return the decoded JSON."""
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        return self.session.get_json(url, params=params)[0]
+
+    def expect(self, data: Any, key: str, what: str) -> Any:
+        """``data[key]``, or a :class:`ProviderError` saying the answer had an unexpected shape."""
+        if not isinstance(data, dict) or key not in data:
+            raise ProviderError(f"{self.label} API answered {what} without '{key}'")
+        return data[key]

@@ -1,0 +1,125 @@
+"""Bitbucket Data Center / Server, self-hosted on hosts registered to ``bitbucket-datacenter``.
+
+URL shapes: clone URLs ``/scm/proj/repo.git`` (https) and ``ssh://git@host:7999/proj/repo.git``, browser
+URLs ``/projects/PROJ/repos/repo/browse...``; personal repositories ``/scm/~user/repo.git`` and
+``/users/user/repos/repo``. The coordinate's owner is the project key upper-cased (Bitbucket treats keys
+case-insensitively and shows them upper-case), or ``_user`` for a personal project (``~`` is not allowed
+in a coordinate); the same mapping as ``jolli.providers.webhooks.bitbucket_datacenter``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from jolli import hookimpl
+from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
+
+from ._paths import path_part, ref_part
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.coordinates import RepoCoordinate
+    from jolli.registry import ProviderRegistry
+
+PERSONAL_PREFIX = "_"
+SHAPES = (
+    "Bitbucket Data Center repositories look like /scm/PROJECT/repo.git, /projects/PROJECT/repos/repo "
+    "or PROJECT/repo"
+)
+
+
+def owner_for_key(key: str) -> str:
+    """The coordinate owner for a project key: ``PROJ`` for ``proj``, ``_gopher`` for ``~gopher``."""
+    if key.startswith("~"):
+        return PERSONAL_PREFIX + key[1:].lower()
+    if key.startswith(PERSONAL_PREFIX):
+        return key.lower()
+    return key.upper()
+
+
+class BitbucketDataCenterProvider(GitProvider):
+    """Bitbucket Data Center (formerly Bitbucket Server) on hosts registered by integrations."""
+
+    name = "bitbucket-datacenter"
+    title = "Bitbucket Data Center"
+    hosts = ()
+    self_hosted = True
+    #: The SSH port of the instance (Bitbucket's default); override in a subclass for another one.
+    ssh_port = 7999
+
+    def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
+        """Project (or personal) repositories in any of the clone or browser shapes; else ValueError."""
+        n = len(segments)
+        first = segments[0].lower() if segments else ""
+        if n == 2:  # host/PROJ/repo, or the path of ssh://git@host:7999/proj/repo.git
+            key, repo = segments
+        elif n == 3 and first == "scm":
+            key, repo = segments[1], segments[2]
+        elif n >= 4 and first == "projects" and segments[2].lower() == "repos":
+            key, repo = segments[1], segments[3]
+        elif n >= 4 and first == "users" and segments[2].lower() == "repos":
+            key, repo = "~" + segments[1], segments[3]
+        else:
+            raise ValueError(SHAPES)
+        if key in ("~", PERSONAL_PREFIX):
+            raise ValueError(SHAPES)
+        return owner_for_key(key), repo
+
+    # --- derivations ------------------------------------------------------------------------------
+    def https_clone_url(self, repo: RepoCoordinate) -> str:
+        return f"https://{repo.host}/scm/{_clone_key(repo.owner)}/{repo.name}.git"
+
+    def ssh_clone_url(self, repo: RepoCoordinate) -> str:
+        return f"ssh://git@{repo.host}:{self.ssh_port}/{_clone_key(repo.owner)}/{repo.name}.git"
+
+    def web_url(self, repo: RepoCoordinate) -> str:
+        return f"{self._repo_url(repo)}/browse"
+
+    def branch_url(self, repo: RepoCoordinate, branch: str) -> str:
+        return f"{self.web_url(repo)}?at={ref_part(_full_branch_ref(branch))}"
+
+    def commit_url(self, repo: RepoCoordinate, sha: str) -> str:
+        return f"{self._repo_url(repo)}/commits/{ref_part(sha)}"
+
+    def file_url(self, repo: RepoCoordinate, ref: str, path: str) -> str:
+        return f"{self.web_url(repo)}/{path_part(path)}?at={ref_part(ref)}"
+
+    def _repo_url(self, repo: RepoCoordinate) -> str:
+        if repo.owner.startswith(PERSONAL_PREFIX):
+            return f"https://{repo.host}/users/{repo.owner[len(PERSONAL_PREFIX):]}/repos/{repo.name}"
+        return f"https://{repo.host}/projects/{repo.owner}/repos/{repo.name}"
+
+    def default_api_base_url(self, host: str) -> str:
+        return f"https://{host.lower()}/rest/api/1.0"
+
+    # --- webhooks and API -------------------------------------------------------------------------
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+        from jolli.providers.webhooks import bitbucket_datacenter as webhooks
+
+        return webhooks.verify(headers, body, secret)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
+        from jolli.providers.webhooks import bitbucket_datacenter as webhooks
+
+        return webhooks.parse(headers, body)
+
+    def client(self, integration: IntegrationRef) -> ProviderClient:
+        from jolli.providers.api import bitbucket_datacenter as api
+
+        return api.Client(integration)
+
+
+def _clone_key(owner: str) -> str:
+    """The project key as clone URLs show it: lower-case, ``~user`` for a personal project."""
+    if owner.startswith(PERSONAL_PREFIX):
+        return "~" + owner[len(PERSONAL_PREFIX) :]
+    return owner.lower()
+
+
+def _full_branch_ref(branch: str) -> str:
+    return branch if branch.startswith("refs/") else f"refs/heads/{branch}"
+
+
+@hookimpl
+def jolli_register_providers(registry: ProviderRegistry) -> None:
+    registry.add(BitbucketDataCenterProvider())

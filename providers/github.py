@@ -1,0 +1,79 @@
+"""GitHub (github.com) and GitHub Enterprise Server (any host registered to ``github``).
+
+URL shapes: ``owner/repo``, optionally followed by a repository page (``/tree/B``, ``/blob/REF/path``,
+``/commit/S`` ...); anything else after ``owner/repo`` is refused (GitHub has no nested groups).
+Webhooks and the HTTP API live in ``jolli.providers.webhooks.github`` and ``jolli.providers.api.github``,
+imported only when used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from jolli import hookimpl
+from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
+
+from ._paths import flat_owner_repo, path_part, ref_part
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.coordinates import RepoCoordinate
+    from jolli.registry import ProviderRegistry
+
+
+#: The pages below a repository on GitHub (``/tree/B``, ``/blob/REF/path``, ``/pull/1`` ...).
+GITHUB_PAGES = frozenset(
+    {
+        "tree", "blob", "blame", "raw", "commit", "commits", "compare", "branches", "tags", "releases",
+        "issues", "pull", "pulls", "actions", "wiki", "settings", "security", "pulse", "graphs", "network",
+        "projects", "discussions", "archive", "edit", "new", "find", "activity", "deployments", "packages",
+        "milestones", "labels", "forks", "stargazers", "watchers", "contributors", "community", "search",
+        "codespaces", "environments", "rules", "attestations", "tarball", "zipball", "invitations",
+        "subscription", "custom-properties", "models", "agents", "upload", "delete", "tree-commit-info",
+    }
+)  # fmt: skip
+
+
+class GitHubProvider(GitProvider):
+    """github.com, and GitHub Enterprise Server on hosts registered by integrations."""
+
+    name = "github"
+    title = "GitHub"
+    hosts = ("github.com",)
+    self_hosted = True
+
+    def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
+        return flat_owner_repo(segments, GITHUB_PAGES)
+
+    def branch_url(self, repo: RepoCoordinate, branch: str) -> str:
+        return f"{self.web_url(repo)}/tree/{ref_part(branch)}"
+
+    def commit_url(self, repo: RepoCoordinate, sha: str) -> str:
+        return f"{self.web_url(repo)}/commit/{ref_part(sha)}"
+
+    def file_url(self, repo: RepoCoordinate, ref: str, path: str) -> str:
+        return f"{self.web_url(repo)}/blob/{ref_part(ref)}/{path_part(path)}"
+
+    def default_api_base_url(self, host: str) -> str:
+        host = host.lower()
+        return "https://api.github.com" if host == "github.com" else f"https://{host}/api/v3"
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+        from jolli.providers.webhooks import github as webhooks
+
+        return webhooks.verify(headers, body, secret)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
+        from jolli.providers.webhooks import github as webhooks
+
+        return webhooks.parse(headers, body)
+
+    def client(self, integration: IntegrationRef) -> ProviderClient:
+        from jolli.providers.api import github as api
+
+        return api.Client(integration)
+
+
+@hookimpl
+def jolli_register_providers(registry: ProviderRegistry) -> None:
+    registry.add(GitHubProvider())

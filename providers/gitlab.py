@@ -1,0 +1,70 @@
+"""GitLab (gitlab.com) and GitLab self-managed (any host registered to ``gitlab``).
+
+URL shapes: projects sit in nested groups (``group/sub/project``); browser pages follow a ``-`` segment
+(``/-/tree/B``, ``/-/blob/REF/path``, ``/-/commit/S``), so everything before it is the project path.
+Webhooks and the HTTP API live in ``jolli.providers.webhooks.gitlab`` and ``jolli.providers.api.gitlab``,
+imported only when used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from jolli import hookimpl
+from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
+
+from ._paths import path_part, ref_part
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.coordinates import RepoCoordinate
+    from jolli.registry import ProviderRegistry
+
+
+class GitLabProvider(GitProvider):
+    """gitlab.com, and self-managed GitLab on hosts registered by integrations; groups may nest."""
+
+    name = "gitlab"
+    title = "GitLab"
+    hosts = ("gitlab.com",)
+    self_hosted = True
+    nested_namespaces = True
+
+    def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
+        # GitLab reserves "-" as a group and project name: it always starts the page part of a URL.
+        end = segments.index("-") if "-" in segments else len(segments)
+        if end < 2:
+            return None
+        return "/".join(segments[: end - 1]), segments[end - 1]
+
+    def branch_url(self, repo: RepoCoordinate, branch: str) -> str:
+        return f"{self.web_url(repo)}/-/tree/{ref_part(branch)}"
+
+    def commit_url(self, repo: RepoCoordinate, sha: str) -> str:
+        return f"{self.web_url(repo)}/-/commit/{ref_part(sha)}"
+
+    def file_url(self, repo: RepoCoordinate, ref: str, path: str) -> str:
+        return f"{self.web_url(repo)}/-/blob/{ref_part(ref)}/{path_part(path)}"
+
+    def default_api_base_url(self, host: str) -> str:
+        return f"https://{host.lower()}/api/v4"
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+        from jolli.providers.webhooks import gitlab as webhooks
+
+        return webhooks.verify(headers, body, secret)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
+        from jolli.providers.webhooks import gitlab as webhooks
+
+        return webhooks.parse(headers, body)
+
+    def client(self, integration: IntegrationRef) -> ProviderClient:
+        from jolli.providers.api import gitlab as api
+
+        return api.Client(integration)
+
+
+@hookimpl
+def jolli_register_providers(registry: ProviderRegistry) -> None:
+    registry.add(GitLabProvider())

@@ -1,0 +1,133 @@
+"""``jolli serve``: gunicorn on a loopback port, migrated on start, answering real HTTP calls."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from jolli.cli.main import cli
+from jolli.cli.serve import bind_address, default_workers, gunicorn_options
+
+JOLLI = str(Path(sys.executable).with_name("jolli"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def call(url: str, method: str = "GET", token: str | None = None, body: Any = None) -> tuple[int, dict[str, str], Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), json.loads(exc.read() or b"null")
+
+
+def wait_until_up(base: str, proc: subprocess.Popen[bytes]) -> None:
+    """Poll /api/health until the server answers (or the process died)."""
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise AssertionError(f"jolli serve exited with {proc.returncode}: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
+        try:
+            if call(base + "/api/health")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("jolli serve did not answer /api/health")
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Any]:
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str) -> str:
+        port = free_port()
+        proc = subprocess.Popen(
+            [JOLLI, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
+        )
+        started.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base, proc)
+        return base
+
+    yield start
+    for proc in started:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_on_the_embedded_default_answers_an_authenticated_call(serve: Any) -> None:
+    base = serve("--workers", "2")
+    # serve migrated the default database; the admin commands use the same file
+    runner = CliRunner()
+    assert runner.invoke(cli, ["org", "create", "acme"]).exit_code == 0
+    token = runner.invoke(cli, ["token", "create", "--org", "acme"]).stdout.strip()
+    assert (Path(os.environ["JOLLI_HOME"]) / "jolli.db").exists()
+
+    status, headers, body = call(base + "/api/sources", token=token)
+    assert status == 200 and body == {"items": [], "next": None}
+    assert headers["Server"].startswith("gunicorn")
+    status, _, created = call(base + "/api/sources", "POST", token, {"name": "web", "type": "git",
+                                                                      "repo": "git@github.com:acme/web.git"})
+    assert status == 201 and created["repo"] == "github.com/acme/web"
+    status, headers, problem = call(base + "/api/sources")
+    assert status == 401 and headers["Content-Type"] == "application/problem+json"
+
+
+def test_serve_on_each_store(serve: Any, db_url: str) -> None:
+    base = serve("--workers", "1", "--threads", "2", "--database-url", db_url)
+    runner = CliRunner()
+    env = {"JOLLI_DATABASE_URL": db_url}
+    assert runner.invoke(cli, ["org", "create", "acme"], env=env).exit_code == 0
+    token = runner.invoke(cli, ["token", "create", "--org", "acme"], env=env).stdout.strip()
+    status, _, space = call(base + "/api/spaces", "POST", token, {"name": "docs"})
+    assert status == 201
+    assert call(base + f"/api/spaces/{space['id']}", token=token)[2]["name"] == "docs"
+    status, _, problem = call(base + "/api/nowhere", token=token)
+    assert status == 404 and problem["status"] == 404
+
+
+def test_serve_refuses_a_bad_database_url() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--database-url", "mysql://x/y"])
+    assert result.exit_code == 1 and "unsupported scheme" in result.output
+
+
+def test_gunicorn_settings() -> None:
+    options = gunicorn_options("::1", 9000, 3, 1, False)
+    assert options["bind"] == "[::1]:9000" and options["workers"] == 3 and options["worker_class"] == "sync"
+    assert gunicorn_options("0.0.0.0", 80, 1, 4, True)["worker_class"] == "gthread"
+    assert bind_address("127.0.0.1", 8000) == "127.0.0.1:8000"
+
+
+def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOLLI_WORKERS", "5")
+    assert default_workers() == 5
+    monkeypatch.delenv("JOLLI_WORKERS")
+    assert 1 <= default_workers() <= 8

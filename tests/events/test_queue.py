@@ -1,0 +1,56 @@
+"""Claiming jobs: every job to exactly one of many concurrent claimers (SKIP LOCKED on PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from eventhelp import make_source, sha
+
+from jolli.events import queue
+from jolli.events.create import NewEvent, store_event
+from jolli.store.db import database
+
+
+def test_concurrent_claimers_each_get_different_jobs(org: Any) -> None:
+    sources = [make_source(org, f"s{i}", f"github.com/acme/r{i}") for i in range(30)]
+    for n, source in enumerate(sources):
+        store_event(NewEvent(org_id=org.id, source_id=source.id, event_jrn=f"jrn::path:/home/acme/x/{n}",
+                             head_sha=sha(n), before_sha=None, branch="main", repo=source.repo,
+                             affected_space_ids=[]))
+    claimed: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(6)
+
+    def claimer(n: int) -> None:
+        try:
+            barrier.wait()
+            while (job := queue.claim(f"w{n}", 30)) is not None:
+                with lock:
+                    claimed.append(job.id)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(claimed) == 30 and set(Counter(claimed).values()) == {1}
+    assert queue.counts() == {"running": 30}
+
+
+def test_a_released_job_is_not_due_before_its_time(org: Any) -> None:
+    from datetime import timedelta
+
+    from jolli.store.models import utcnow
+
+    source = make_source(org, "s", "github.com/acme/r")
+    store_event(NewEvent(org_id=org.id, source_id=source.id, event_jrn="jrn::path:/home/acme/x", head_sha=sha(1),
+                         before_sha=None, branch="main", repo=source.repo, affected_space_ids=[]))
+    job = queue.claim("w", 30)
+    assert job is not None and queue.claim("other", 30) is None
+    assert queue.release(job.id, "w", run_after=utcnow() + timedelta(hours=1))
+    assert queue.claim("other", 30) is None
+    assert not queue.finish(job.id, "w")  # no longer its claim
