@@ -211,7 +211,7 @@ def _build(
     plugins: Plugins | None,
 ) -> RepoCoordinate:
     """Let the host's provider (or the generic shapes) pick owner and repo, then check them."""
-    if _HOST_RE.fullmatch(host) is None:
+    if host not in _VALID_HOSTS and not _remember_valid_host(host):
         _reject(raw, "the host is not a valid host name")
     if not segments:
         _reject(raw, "expected owner/repo after the host")
@@ -230,6 +230,19 @@ def _build(
     ):
         _explain_parts(raw, host, owner, name, provider)
     return RepoCoordinate(host, owner, name)
+
+
+def _remember_valid_host(host: str) -> bool:
+    """Check a host name once; the few hosts a process sees are remembered (bounded)."""
+    if _HOST_RE.fullmatch(host) is None:
+        return False
+    if len(_VALID_HOSTS) >= 4096:
+        _VALID_HOSTS.clear()
+    _VALID_HOSTS.add(host)
+    return True
+
+
+_VALID_HOSTS: set[str] = set()
 
 
 def _explain_shape(raw: str, host: str, segments: Sequence[str], provider: GitProvider | None) -> NoReturn:

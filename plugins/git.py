@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,8 @@ from jolli.errors import InvalidInput
 from jolli.source_type import ChangeSet, MountInfo, SourceType
 
 if TYPE_CHECKING:  # pragma: no cover
+    import subprocess
+
     from jolli.registry import SourceTypeRegistry
 
 SHA_RE = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
@@ -217,6 +218,8 @@ def _split_z(output: str) -> tuple[str, ...]:
 
 def _git(cwd: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``git -C cwd args`` without a prompt, ignoring any GIT_DIR of the calling process."""
+    import subprocess  # lazy: loading plugins (``jolli plugins``, ``--version``) should not pay for it
+
     env = {k: v for k, v in os.environ.items() if k not in _GIT_REPO_ENV}
     env.update(GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     try:

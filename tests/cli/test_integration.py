@@ -1,0 +1,104 @@
+"""``jolli integration list`` and ``match`` against a real ``jolli serve``."""
+# ruff: noqa: F811 - the fixtures imported from served.py are redefined as test parameters by design
+
+from __future__ import annotations
+
+import pytest
+from served import Org, free_port, jolli_serve, logged_in, org  # noqa: F401 - fixtures
+
+from jolli.testing.helpers import CliRunner
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    return CliRunner()
+
+
+def test_list_shows_a_table_and_json(cli, logged_in: Org):
+    acme = logged_in.integration(name="acme-gh")
+    gitlab = logged_in.integration(provider="gitlab", host="gitlab.com", owner="group/sub",
+                                   repos=["gitlab.com/group/sub/app"])
+
+    table = cli.invoke(["integration", "list"])
+    data = cli.invoke(["integration", "list", "--json"])
+
+    assert table.exit_code == 0, table
+    header, *rows = table.stdout.splitlines()
+    assert header.split() == ["ID", "PROVIDER", "HOST", "OWNER", "REPOS", "NAME"]
+    assert rows[0].split() == [str(acme["id"]), "github", "github.com", "acme", "(all)", "acme-gh"]
+    assert rows[1].split()[:5] == [str(gitlab["id"]), "gitlab", "gitlab.com", "group/sub", "gitlab.com/group/sub/app"]
+    assert [i["id"] for i in data.json()] == [acme["id"], gitlab["id"]]
+    assert all("webhookSecret" not in i for i in data.json())
+
+
+def test_list_with_no_integrations(cli, logged_in: Org):
+    result = cli.invoke(["integration", "list"])
+
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "no integrations" in result.stderr
+
+
+def test_match_names_the_covering_integration_from_any_url_form(cli, logged_in: Org):
+    acme = logged_in.integration(name="acme-gh")
+
+    result = cli.invoke(["integration", "match", "git@github.com:acme/backend.git"])
+    as_json = cli.invoke(["integration", "match", "https://github.com/acme/backend/tree/main", "--json"])
+
+    assert result.exit_code == 0, result
+    assert result.stdout.strip() == f"{acme['id']}: github github.com/acme 'acme-gh'"
+    assert as_json.json()["integration"]["id"] == acme["id"]
+
+
+def test_match_with_none_exits_1(cli, logged_in: Org):
+    logged_in.integration()
+
+    result = cli.invoke(["integration", "match", "github.com/someone/else"])
+
+    assert result.exit_code == 1
+    assert "no integration covers github.com/someone/else" in result.stderr
+
+
+def test_match_with_several_exits_2_listing_candidates(cli, logged_in: Org):
+    one = logged_in.integration(name="one")
+    two = logged_in.integration(name="two")
+
+    result = cli.invoke(["integration", "match", "github.com/acme/backend"])
+    as_json = cli.invoke(["integration", "match", "github.com/acme/backend", "--json"])
+
+    assert result.exit_code == 2
+    assert f"{one['id']}: github github.com/acme 'one'" in result.stderr
+    assert f"{two['id']}: github github.com/acme 'two'" in result.stderr
+    assert as_json.exit_code == 2
+    assert [c["id"] for c in as_json.json()["candidates"]] == [one["id"], two["id"]]
+
+
+def test_match_of_a_bare_owner_repo_exits_2(cli, logged_in: Org):
+    result = cli.invoke(["integration", "match", "acme/backend"])
+
+    assert result.exit_code == 2
+    assert "host" in result.stderr
+
+
+def test_without_a_server_exits_2_saying_how_to_set_one(cli):
+    result = cli.invoke(["integration", "list"])
+
+    assert result.exit_code == 2
+    assert "--server URL" in result.stderr and "jolli login" in result.stderr
+
+
+def test_an_unreachable_server_exits_1(cli, monkeypatch):
+    monkeypatch.setenv("JOLLI_URL", f"http://127.0.0.1:{free_port()}")
+
+    result = cli.invoke(["integration", "list"])
+
+    assert result.exit_code == 1
+    assert "cannot reach the jolli server" in result.stderr
+
+
+def test_a_revoked_or_wrong_token_exits_1(cli, logged_in: Org, monkeypatch):
+    monkeypatch.setenv("JOLLI_TOKEN", "jt_wrong")
+
+    result = cli.invoke(["integration", "list", "--server", logged_in.server.url])
+
+    assert result.exit_code == 1
+    assert "refused the token" in result.stderr and "jt_wrong" not in result.stderr
