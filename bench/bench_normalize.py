@@ -88,23 +88,20 @@ def giturlparse_coordinate() -> Callable[[str], str | None]:
 
 def throughput(fns: dict[str, Callable[[str], str | None]], urls: list[str], rounds: int, repeats: int
                ) -> dict[str, float]:
-    """Normalizations per second of each function: the best of ``repeats`` runs of ``rounds`` passes over
-    ``urls``. The functions take turns pass by pass, so a machine that gets busier slows them alike."""
+    """Normalizations per CPU second of each function: the best of ``repeats`` runs of ``rounds`` passes
+    over ``urls``. The clock is this process's CPU time and the functions take turns run by run, so other
+    work on the machine disturbs the figures (and above all their ratio) as little as possible."""
     for fn in fns.values():  # warm-up: plugin loading, regex caches
         for url in urls:
             fn(url)
     best = dict.fromkeys(fns, float("inf"))
-    clock = time.perf_counter
     for _ in range(repeats):
-        spent = dict.fromkeys(fns, 0.0)
-        for _ in range(rounds):
-            for label, fn in fns.items():
-                start = clock()
+        for label, fn in fns.items():
+            start = time.process_time()
+            for _ in range(rounds):
                 for url in urls:
                     fn(url)
-                spent[label] += clock() - start
-        for label, seconds in spent.items():
-            best[label] = min(best[label], seconds)
+            best[label] = min(best[label], time.process_time() - start)
     return {label: rounds * len(urls) / seconds for label, seconds in best.items()}
 
 

@@ -20,7 +20,7 @@ from jolli.errors import InvalidCoordinate
 
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.provider import GitProvider
-    from jolli.registry import Plugins
+    from jolli.registry import Plugins, ProviderRegistry
 
 #: The seed's rule for a canonical coordinate.
 COORDINATE_RE = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+$")
@@ -36,23 +36,28 @@ _SCHEMES = frozenset({"https", "http", "git", "ssh", "git+https", "git+http", "g
 _SSH_SCHEMES = frozenset({"ssh", "git+ssh", "ssh+git"})
 _SCHEME_RE = re.compile(r"[a-z][a-z0-9+.-]*")
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9._-]+")
-#: The shapes most inputs have, matched in one go: ``host/path``, ``scheme://[user@]host[:port]/path``
-#: and ``user@host:path`` with a path of at least two plain segments (``.git`` and one ``/`` may follow).
-#: The rest (queries, odd schemes, credentials holding ``/``, empty segments...) takes :func:`_split_address`,
-#: which gives the same answer for these shapes, only slower.
-_COMMON_RE = re.compile(
-    r"(?:(?:https|http|ssh|git|git\+https|git\+ssh)://(?:[^/@\s?#]+@)?([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?/"
-    r"|[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):"
-    r"|([A-Za-z0-9.-]+)/)"
+#: The shapes most inputs have, each matched in one go: ``host/path``, ``user@host:path`` and
+#: ``scheme://[user@]host[:port]/path`` (host in group 1, the port in group 2 of the URL form, then a path
+#: of at least two plain segments; one ``/`` may follow). The rest (queries, odd schemes, credentials
+#: holding ``/``, empty segments...) takes :func:`_split_address`, which gives the same answer, slower.
+_PLAIN_RE = re.compile(r"([A-Za-z0-9.-]+)/([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)+)/?")
+_URL_RE = re.compile(
+    r"(?:https|http|ssh|git|git\+https|git\+ssh)://(?:[^/@\s?#]+@)?([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?/"
     r"([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)+)/?"
 )
+_SCP_RE = re.compile(r"[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)+)/?")
 #: ``owner(/sub...)/name``: valid segments, none of them ``.`` or ``..``.
 _PATH_RE = re.compile(r"(?!\.\.?(?:/|$))[A-Za-z0-9._-]+(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._-]+)*")
+#: One owner or repository name: a valid segment other than ``.`` and ``..``.
+_NAME_RE = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-]+")
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 _SECRET_QUERY_RE = re.compile(
     r"([?&;][^=&#\s]*(?:token|password|passwd|pwd|secret|key|auth|sig)[^=&#\s]*=)[^&#\s]*", re.IGNORECASE
 )
 _DOTTED_HOST_AT_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]*)?(?:[/:?#]|$)")
+_DOTS = frozenset({".", ".."})
+#: Host names already checked (a process sees few); cleared when it grows past 4096.
+_VALID_HOSTS: set[str] = set()
 #: Browser suffixes after ``owner/repo`` that every common forge uses; enough for hosts without a provider.
 GENERIC_SUFFIXES = frozenset(
     {
@@ -134,12 +139,47 @@ def normalize(
         raise InvalidCoordinate(f"a repo coordinate must be text, not {type(text).__name__}; {ACCEPTED}",
                                 fields={"repo": ["must be a string"]})
     raw = text.strip()
-    common = _COMMON_RE.fullmatch(raw)
-    if common is not None and (common[2] is None or 0 < int(common[2]) < 65536):  # fast path
-        host = common[1] or common[3] or common[4]
-        return _build(raw, host.lower(), common[5].split("/"), extra_hosts, plugins)
-    host, segments = _split_address(raw)
-    return _build(raw, host, segments, extra_hosts, plugins)
+    if "://" in raw:
+        common = _URL_RE.fullmatch(raw)
+        if common is not None and common[2] is not None and not 0 < int(common[2]) < 65536:
+            common = None  # a port out of range: the long way explains it
+        path = 3
+    else:
+        common = (_SCP_RE if "@" in raw else _PLAIN_RE).fullmatch(raw)
+        path = 2
+    if common is not None:  # the usual shapes, fast
+        host = common[1].lower()
+        segments: Sequence[str] = common[path].split("/")
+    else:
+        host, segments = _split_address(raw)
+    if host not in _VALID_HOSTS and not _remember_valid_host(host):
+        _reject(raw, "the host is not a valid host name")
+    if not segments:
+        _reject(raw, "expected owner/repo after the host")
+    # The host's provider decides the path shapes; hosts without one get the generic shapes.
+    registry = (plugins if plugins is not None else _default_plugins()).providers
+    provider = registry.for_host(host)
+    if provider is None and extra_hosts:
+        provider = _extra_provider(registry, host, extra_hosts)
+    try:
+        split = provider.split_path(segments) if provider is not None else _generic_split(segments)
+    except ValueError as exc:  # a provider saying why a path of its own cannot be a coordinate
+        _reject(raw, str(exc))
+    if split is None:
+        _explain_shape(raw, host, segments, provider)
+    owner, name = split
+    if name.endswith(".git"):
+        name = name[:-4]
+    # Fast-path segments hold valid characters only: an owner or name that is one of them needs only the
+    # '.'/'..' test; whatever a provider built (nested owners, project keys) gets the full check.
+    trusted = segments if common is not None else ()
+    name_ok = name not in _DOTS if name in trusted else _NAME_RE.fullmatch(name) is not None
+    owner_ok = owner not in _DOTS if owner in trusted else _NAME_RE.fullmatch(owner) is not None or (
+        "/" in owner and provider is not None and provider.nested_namespaces and _PATH_RE.fullmatch(owner) is not None
+    )
+    if not (name_ok and owner_ok):
+        _explain_parts(raw, host, owner, name, provider)
+    return RepoCoordinate(host, owner, name)
 
 
 def _split_address(raw: str) -> tuple[str, list[str]]:
@@ -203,46 +243,14 @@ def _cut_query(text: str) -> str:
     return text
 
 
-def _build(
-    raw: str,
-    host: str,
-    segments: Sequence[str],
-    extra_hosts: Mapping[str, str] | None,
-    plugins: Plugins | None,
-) -> RepoCoordinate:
-    """Let the host's provider (or the generic shapes) pick owner and repo, then check them."""
-    if host not in _VALID_HOSTS and not _remember_valid_host(host):
-        _reject(raw, "the host is not a valid host name")
-    if not segments:
-        _reject(raw, "expected owner/repo after the host")
-    provider = _provider_for(host, extra_hosts, plugins)
-    try:
-        split = provider.split_path(segments) if provider is not None else _generic_split(segments)
-    except ValueError as exc:  # a provider saying why a path of its own cannot be a coordinate
-        _reject(raw, str(exc))
-    if split is None:
-        _explain_shape(raw, host, segments, provider)
-    owner, name = split
-    if name.endswith(".git"):
-        name = name[:-4]
-    if _PATH_RE.fullmatch(f"{owner}/{name}") is None or (
-        "/" in owner and (provider is None or not provider.nested_namespaces)
-    ):
-        _explain_parts(raw, host, owner, name, provider)
-    return RepoCoordinate(host, owner, name)
-
-
 def _remember_valid_host(host: str) -> bool:
-    """Check a host name once; the few hosts a process sees are remembered (bounded)."""
+    """Check a host name, remembering the valid ones (see :data:`_VALID_HOSTS`)."""
     if _HOST_RE.fullmatch(host) is None:
         return False
     if len(_VALID_HOSTS) >= 4096:
         _VALID_HOSTS.clear()
     _VALID_HOSTS.add(host)
     return True
-
-
-_VALID_HOSTS: set[str] = set()
 
 
 def _explain_shape(raw: str, host: str, segments: Sequence[str], provider: GitProvider | None) -> NoReturn:
@@ -303,10 +311,14 @@ def _provider_for(
     registry = plugins.providers
     found = registry.for_host(host)
     if found is None and extra_hosts:
-        name = extra_hosts.get(host)
-        if name is not None and name in registry:
-            found = registry.get(name)
+        found = _extra_provider(registry, host, extra_hosts)
     return found
+
+
+def _extra_provider(registry: ProviderRegistry, host: str, extra_hosts: Mapping[str, str]) -> GitProvider | None:
+    """The self-hosted provider ``extra_hosts`` names for ``host``, if it is installed."""
+    name = extra_hosts.get(host)
+    return registry.get(name) if name is not None and name in registry else None
 
 
 def _default_plugins() -> Plugins:

@@ -52,7 +52,9 @@ class BitbucketProvider(GitProvider):
         return f"{self.web_url(repo)}/src/{ref_part(ref)}/{path_part(path)}"
 
     def default_api_base_url(self, host: str) -> str:
-        return "https://api.bitbucket.org/2.0"
+        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
+
+        return default_api_base_url(self.name, host)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
         from jolli.providers.webhooks import bitbucket as webhooks

@@ -90,7 +90,9 @@ class BitbucketDataCenterProvider(GitProvider):
         return f"https://{repo.host}/projects/{repo.owner}/repos/{repo.name}"
 
     def default_api_base_url(self, host: str) -> str:
-        return f"https://{host.lower()}/rest/api/1.0"
+        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
+
+        return default_api_base_url(self.name, host)
 
     # --- webhooks and API -------------------------------------------------------------------------
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:

@@ -53,7 +53,9 @@ class GiteaProvider(GitProvider):
         return f"{self.web_url(repo)}/src/{kind}/{ref_part(ref)}/{path_part(path)}"
 
     def default_api_base_url(self, host: str) -> str:
-        return f"https://{host.lower()}/api/v1"
+        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
+
+        return default_api_base_url(self.name, host)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
         from jolli.providers.webhooks import gitea as webhooks

@@ -55,8 +55,9 @@ class GitHubProvider(GitProvider):
         return f"{self.web_url(repo)}/blob/{ref_part(ref)}/{path_part(path)}"
 
     def default_api_base_url(self, host: str) -> str:
-        host = host.lower()
-        return "https://api.github.com" if host == "github.com" else f"https://{host}/api/v3"
+        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
+
+        return default_api_base_url(self.name, host)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
         from jolli.providers.webhooks import github as webhooks

@@ -247,6 +247,11 @@ def test_mask_credentials(text: str, masked: str) -> None:
     assert mask_credentials(text) == masked
 
 
+def test_credentials_holding_a_raw_slash_are_refused_not_guessed() -> None:
+    message = rejection("https://alice:pa/ss@github.com/org/repo")
+    assert "credentials" in message and "pa/ss" not in message and "'https://***@github.com/org/repo'" in message
+
+
 def test_rejection_masks_the_password() -> None:
     message = rejection("https://alice:hunter22@github.com/org")
     assert "hunter22" not in message and "alice" not in message
@@ -433,6 +438,23 @@ def test_normalize_either_returns_a_canonical_coordinate_or_rejects(text: str) -
         assert normalize(str(coord), extra_hosts=SELF_HOSTED, plugins=PLUGINS) == coord
         assert coord.host == coord.host.lower()
         assert not coord.name.endswith(".git")
+
+
+@settings(deadline=None)
+@given(pc=provider_coordinates(), form=st.sampled_from(["https", "ssh", "web", "plain"]),
+       user=st.sampled_from(["", "git@", "bob:pw@"]))
+def test_the_quick_and_the_general_path_agree(
+    pc: tuple[GitProvider, RepoCoordinate], form: str, user: str
+) -> None:
+    """Common shapes take a fast path; an upper-case scheme or a query sends them the general way."""
+    provider, coord = pc
+    text = {"https": provider.https_clone_url, "ssh": provider.ssh_clone_url, "web": provider.web_url,
+            "plain": str}[form](coord)
+    if user and text.startswith("https://"):
+        text = "https://" + user + text[len("https://"):]
+    quick = normalize(text, extra_hosts=SELF_HOSTED, plugins=PLUGINS)
+    for variant in (text + "?ref=x", text + "#readme", "HTTPS" + text[5:] if text.startswith("https") else text):
+        assert normalize(variant, extra_hosts=SELF_HOSTED, plugins=PLUGINS) == quick == coord
 
 
 def test_loading_the_providers_imports_no_web_or_database_library() -> None:

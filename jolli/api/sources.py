@@ -22,6 +22,7 @@ from jolli.api.schemas import (
 from jolli.api.spec import doc
 from jolli.errors import InvalidInput
 from jolli.store.models import Org, Source, utcnow
+from jolli.store.queries import in_org
 
 bp = Blueprint("sources", __name__)
 
@@ -56,7 +57,7 @@ def dump(row: Source) -> dict[str, Any]:
 
 def get_source(source_id: int, org: Org) -> Source:
     """The org's source ``source_id``; 404 when missing or another org's."""
-    row = Source.get_or_none((Source.id == source_id) & (Source.org == org))
+    row = in_org(Source, source_id, org.id)
     if row is None:
         raise NotFound(f"no source {source_id}", fields={"id": [f"no source {source_id} in this org"]})
     return row

@@ -138,7 +138,7 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
         config = sources_file().load().config
     except Exception:  # noqa: BLE001 - completion must never crash the shell
         return []
-    names = set(config.virtual_sources) | {getattr(e, "name", None) or "" for e in config.mounts.values()}
+    names = set(config.virtual_sources) | {e.name or "" for e in config.mounts.values()}
     return sorted(n for n in names if n and n.startswith(incomplete))
 
 
@@ -162,6 +162,8 @@ def _inspect_mount(mount: str, type_: str, repo: str | None, branch: str | None)
     except NotImplementedError:
         fail(f"source type {type_!r} does not support local mounts", EXIT_INPUT)
     given = {k: v for k, v in (("repo", repo), ("branch", branch)) if v is not None}
+    if given and not stype.uses_repo:
+        fail(f"a {type_} source has no {' or '.join(given)}; drop --{' and --'.join(given)}", EXIT_INPUT)
     if given:
         checked = stype.validate_fields(given)
         repo, branch = checked.get("repo", repo), checked.get("branch", branch)
@@ -187,7 +189,7 @@ def _local_name_taken(config: Any, name: str) -> str | None:
     if name in config.virtual_sources:
         return f"a virtual source named {name!r} already exists"
     for source_id, entry in config.mounts.items():
-        if getattr(entry, "name", None) == name:
+        if entry.name == name:
             return f"{name!r} is already mounted here (server source {source_id})"
     return None
 
@@ -206,7 +208,12 @@ def add(
     name: str, mount: str, repo: str | None, branch: str | None, integration_id: int | None, type_: str,
     virtual: bool, server: str | None, as_json: bool,
 ) -> None:
-    """Add a source mounted at ABS-PATH: a server source when an integration covers its repo, else virtual."""
+    """Add a source mounted at a local path.
+
+    Repo and branch default to the work tree's origin remote and checked-out branch. With a server and an
+    integration (--integration-id, or the one covering the repo) it creates the server source and records
+    the mount under its id; otherwise it records a virtual source that keeps repo and branch.
+    """
     with cli_errors():
         _check_name(name)
         if virtual and integration_id is not None:
@@ -227,8 +234,14 @@ def add(
                 note(f"{why}: recorded {name!r} as a virtual source; link it later with 'jolli source link {name}'")
                 result = {"name": name, "kind": "virtual", "sourceId": None}
             else:
-                result = _add_on_server(edit, make_client(settings), name, mount_path, type_, repo, branch,
-                                        integration_id)
+                from jolli.client import ServerUnreachable
+
+                try:
+                    result = _add_on_server(edit, make_client(settings), name, mount_path, type_, repo, branch,
+                                            integration_id)
+                except ServerUnreachable as exc:
+                    fail(f"{exc.message}; to record a virtual source without the server, pass --virtual",
+                         EXIT_SERVER)
         result.update({"type": type_, "repo": repo, "branch": branch, "mountPath": mount_path,
                        "configPath": str(file.path)})
         if as_json:
@@ -241,15 +254,15 @@ def add(
 
 
 def _record_virtual(edit: Edit, name: str, mount_path: str, type_: str, repo: str | None, branch: str | None) -> None:
-    from jolli.contracts import LocalSourceEntry
+    from jolli.local.records import Entry
 
-    edit.config.virtual_sources[name] = LocalSourceEntry(mount_path=mount_path, type=type_, repo=repo, branch=branch)
+    edit.config.virtual_sources[name] = Entry(mount_path=mount_path, type=type_, repo=repo, branch=branch)
 
 
 def _mount(edit: Edit, server_source: dict[str, Any], mount_path: str, type_: str) -> None:
-    from jolli.local.schema import MountEntry
+    from jolli.local.records import Entry
 
-    edit.config.mounts[str(server_source["id"])] = MountEntry(
+    edit.config.mounts[str(server_source["id"])] = Entry(
         mount_path=mount_path, type=server_source.get("type") or type_, repo=server_source.get("repo"),
         branch=server_source.get("branch"), name=server_source.get("name"),
     )
@@ -318,7 +331,11 @@ def _add_on_server(
 @server_option
 @json_option
 def link(name: str, integration_id: int | None, server: str | None, as_json: bool) -> None:
-    """Promote virtual source NAME to a server source, reusing its repo and branch."""
+    """Promote a virtual source to a server source.
+
+    Repo and branch are reused as recorded. A server source with the same name and repo is adopted; one
+    with another repo is refused. If either side fails, both are left as they were.
+    """
     from jolli.local import linking
 
     with cli_errors():
@@ -332,7 +349,7 @@ def link(name: str, integration_id: int | None, server: str | None, as_json: boo
             entry = edit.config.virtual_sources.get(name)
             if entry is None:
                 for source_id, mount in edit.config.mounts.items():
-                    if getattr(mount, "name", None) == name:
+                    if mount.name == name:
                         note(f"{name!r} is already linked (server source {source_id}); nothing to do")
                         if as_json:
                             emit_json({"name": name, "kind": "mounted", "sourceId": int(source_id), "changed": False})
@@ -401,7 +418,11 @@ def _with_server(views: list[SourceView], config: Any, server: str | None, local
 @click.option("--local", "local_only", is_flag=True, help="Do not ask the server (checks the file and disk only).")
 @server_option
 def list_(as_json: bool, local_only: bool, server: str | None) -> None:
-    """List the sources of the nearest .jolli/sources.json with their kind and status."""
+    """List sources with their kind and status.
+
+    Reads the nearest .jolli/sources.json; checks each mount on disk (without running git) and, when a
+    server is configured, what the server knows (integration, cursor, name collisions).
+    """
     from jolli.local import views as views_mod
 
     with cli_errors():
@@ -429,7 +450,11 @@ def list_(as_json: bool, local_only: bool, server: str | None) -> None:
 @json_option
 @server_option
 def show(name: str, as_json: bool, server: str | None) -> None:
-    """Show one source: kind, repo, branch, integration, mount and each resolution check."""
+    """Show one source and its resolution checks.
+
+    Kind, repo, branch, integration, mount path, cursor, and each check: mount present, git work tree
+    (asked of git), remote matches the repo, server reachable, on the server, integration linked.
+    """
     from jolli.errors import JolliError
     from jolli.local import linking
     from jolli.local import views as views_mod
@@ -498,7 +523,11 @@ def _print_view(view: SourceView) -> None:
               help="Also delete the server source (optionally on server URL).")
 @json_option
 def remove(name: str, virtual_only: bool, server_flag: str | None, as_json: bool) -> None:
-    """Remove source NAME from the local file; with --server also delete the server source."""
+    """Remove a source from the local file.
+
+    The server source of a mount is kept unless --server is given; then it is deleted too (and the
+    local entry is put back if the server refuses).
+    """
     with cli_errors():
         wants_server = server_flag is not None
         file = sources_file()
@@ -510,7 +539,7 @@ def remove(name: str, virtual_only: bool, server_flag: str | None, as_json: bool
         with file.edit() as edit:
             report_migration(file, edit)
             config = edit.config
-            mount_ids = [sid for sid, e in config.mounts.items() if getattr(e, "name", None) == name]
+            mount_ids = [sid for sid, e in config.mounts.items() if e.name == name]
             is_virtual = name in config.virtual_sources
             if virtual_only:
                 if not is_virtual:

@@ -33,6 +33,7 @@ def advance(
     head: str,
     *,
     expected_value: str | None,
+    expected_version: int | None = None,
     is_behind: Callable[[str, int], bool],
     event_id: int | None = None,
     worker: str | None = None,
@@ -40,15 +41,20 @@ def advance(
 ) -> Advance:
     """Move the cursor of ``source_id`` to ``head`` unless it already holds ``head`` or something newer.
 
-    ``expected_value`` is the cursor the caller judged ``head`` against; if another writer changed it
+    ``expected_value`` (at ``expected_version``, when given) is the cursor the caller judged ``head``
+    against; if another writer changed it
     meanwhile, ``is_behind(current, version)`` must say whether ``head`` is behind (or equal to) that new value.
     """
     judged = expected_value
+    known = (expected_value, expected_version) if expected_version is not None else None
     for _ in range(attempts):
-        row = Source.select(Source.cursor_value, Source.cursor_version).where(Source.id == source_id).first()
-        if row is None:
-            return Advance(False, None, None, 0, "source deleted")
-        current, version = row.cursor_value, row.cursor_version or 0
+        if known is not None:  # the first try trusts the caller's read: one statement less when no one raced
+            (current, version), known = known, None
+        else:
+            row = Source.select(Source.cursor_value, Source.cursor_version).where(Source.id == source_id).first()
+            if row is None:
+                return Advance(False, None, None, 0, "source deleted")
+            current, version = row.cursor_value, row.cursor_version or 0
         if current == head:
             return Advance(False, current, current, version, "cursor already at head")
         if current != judged:

@@ -66,8 +66,9 @@ renew = fence
 
 
 def release(source_id: int, branch: str | None, holder: str) -> None:
-    """Give the lease up (only if ``holder`` still has it)."""
-    SourceLease.delete().where(
+    """Give the lease up (only if ``holder`` still has it). The row stays, expired, so the next
+    :func:`acquire` of this ``(source, branch)`` is a single ``UPDATE``."""
+    SourceLease.update(expires_at=utcnow()).where(
         SourceLease.source_id == source_id,
         SourceLease.branch_key == branch_key(branch),
         SourceLease.holder == holder,

@@ -93,7 +93,7 @@ def enqueue(payload: Any, *, org_id: int | None = None) -> EventJob:
         raise InvalidInput(f"no integration {job.integration_id}", fields={"integrationId": ["unknown integration"]})
     now = utcnow()
     return EventJob.create(
-        org=integration.org_id, kind="legacy", payload=job.to_payload(), source_id=job.source_id,
+        org=integration.org_id, kind="legacy", payload=job.to_payload(), source_id=None,  # set once resolved
         status="queued", run_after=now, created_at=now, updated_at=now,
     )
 

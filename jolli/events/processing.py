@@ -70,9 +70,9 @@ class Heartbeat:
     def _run(self) -> None:
         try:
             while not self._stop.wait(self.seconds / 3):
-                with write_tx():
-                    ok = queue.renew(self.job_id, self.holder, self.seconds) and leases.renew(
-                        self.source_id, self.branch, self.holder, self.seconds
+                with write_tx():  # lock order everywhere: lease, then event, then job
+                    ok = leases.renew(self.source_id, self.branch, self.holder, self.seconds) and queue.renew(
+                        self.job_id, self.holder, self.seconds
                     )
                 if not ok:
                     log.warning("lease lost jobId=%s sourceId=%s branch=%s", self.job_id, self.source_id, self.branch)
@@ -110,10 +110,13 @@ class JobProcessor:
         return self._hook
 
     # --- one job -----------------------------------------------------------------------------------
-    def process(self, job: EventJob) -> JobResult:
-        """Do one claimed job to the end (or give it back); never raises for a job-level failure."""
+    def process(self, job: EventJob, leased: bool = False) -> JobResult:
+        """Do one claimed job to the end (or give it back); never raises for a job-level failure.
+
+        ``leased``: the claim already took the job's lease (:func:`jolli.events.queue.claim_leased`).
+        """
         try:
-            return self._process(job)
+            return self._process(job, leased)
         except LeaseLost:
             log.warning("jobId=%s: lease lost mid-job; another worker will finish it", job.id)
             return JobResult(job.id, "lost")
@@ -121,12 +124,14 @@ class JobProcessor:
             log.exception("jobId=%s failed: %s", job.id, type(exc).__name__)
             return self._job_failed(job, f"{type(exc).__name__}: {exc}")
 
-    def _process(self, job: EventJob) -> JobResult:
+    def _process(self, job: EventJob, leased: bool) -> JobResult:
         kill_sandbox = False
         if job.kind == "legacy":
             try:
                 resolved = legacy.resolve(job, mirrors=self.settings.git_mirrors)
             except LegacyJobError as exc:
+                if leased:
+                    leases.release(job.source_id, job.branch_key, self.holder)
                 queue.finish(job.id, self.holder, status="dead", error=exc.message)
                 log.warning("jobId=%s legacy job dead-lettered: %s", job.id, exc.message)
                 return JobResult(job.id, "dead", detail=exc.message)
@@ -138,7 +143,7 @@ class JobProcessor:
                 return JobResult(job.id, "dead", detail="event deleted")
             event, spaces = found, list(found.affected_space_ids)
         seconds = self.settings.lease_seconds
-        if not leases.acquire(event.source_id, event.branch, self.holder, seconds):
+        if not leased and not leases.acquire(event.source_id, event.branch, self.holder, seconds):
             until = leases.expires_at(event.source_id, event.branch) or utcnow()
             wait = min(max(until, utcnow() + timedelta(milliseconds=50)), utcnow() + timedelta(seconds=seconds))
             queue.release(job.id, self.holder, run_after=wait)
@@ -146,70 +151,74 @@ class JobProcessor:
         try:
             with Heartbeat(job.id, event.source_id, event.branch, self.holder, seconds) as beat:
                 return self._run(job, event, sorted(set(spaces)), kill_sandbox, beat)
-        finally:
+        except BaseException:
             leases.release(event.source_id, event.branch, self.holder)
+            raise
 
     def _run(self, job: EventJob, event: SourceEvent, spaces: list[int], kill_sandbox: bool,
              beat: Heartbeat) -> JobResult:
+        """Work through the spaces in fenced transactions; the last one also moves the cursor, settles
+        the job and gives the lease back, so a job costs as few commits as possible."""
         source = Source.get_or_none(Source.id == event.source_id)
         if source is None:
-            queue.finish(job.id, self.holder, status="dead", error="the source no longer exists")
+            with write_tx():
+                queue.finish(job.id, self.holder, status="dead", error="the source no longer exists")
+                leases.release(event.source_id, event.branch, self.holder)
             return JobResult(job.id, "dead", event.id, detail="source deleted")
         states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id,
                                                                    EventSpace.space_id.in_(spaces))} if spaces else {}
         now = utcnow()
-        todo: list[int] = []
-        duplicates: list[int] = []
+        verdict = judge(source, event, mirrors=self.settings.git_mirrors, client_factory=self.client_factory)
+        work: list[Outcome] = []  # skips are outcomes already; spaces to process have outcome "" (to do)
         waiting: list[datetime] = []
         for space_id in spaces:
             state = states.get(space_id)
-            if state is None:
-                todo.append(space_id)
-            elif state.status in TERMINAL:
+            if state is not None and state.status in TERMINAL:
                 if state.job_id != job.id:
-                    duplicates.append(space_id)
-            elif state.status == "retrying":
-                if state.next_attempt_at is None or state.next_attempt_at <= now:
-                    todo.append(space_id)
-                else:
-                    waiting.append(state.next_attempt_at)
-        SourceEvent.update(status="processing").where(SourceEvent.id == event.id,
-                                                      SourceEvent.status == "queued").execute()
-        verdict = judge(source, event, mirrors=self.settings.git_mirrors, client_factory=self.client_factory)
+                    work.append(Outcome(space_id, audit.SKIPPED_DUPLICATE, "already processed for this event"))
+            elif state is not None and state.status == "dead":
+                continue  # only ``jolli events retry`` brings a dead letter back
+            elif verdict.stale:
+                work.append(Outcome(space_id, audit.SKIPPED_STALE, verdict.reason,
+                                    state.attempts if state is not None else 1))
+            elif state is not None and state.next_attempt_at is not None and state.next_attempt_at > now:
+                waiting.append(state.next_attempt_at)
+            else:
+                work.append(Outcome(space_id, ""))
+        view = self._view(event, kill_sandbox)
         counts: dict[str, int] = {}
-        if duplicates:
-            self._record(job, event, [Outcome(s, audit.SKIPPED_DUPLICATE, "already processed for this event")
-                                      for s in duplicates], states, counts, beat)
-        if verdict.stale:
-            stale_spaces = todo + [s for s, st in states.items() if st.status == "retrying" and s not in todo]
-            self._record(job, event, [Outcome(s, audit.SKIPPED_STALE, verdict.reason) for s in stale_spaces],
-                         states, counts, beat)
-            waiting = []
-        else:
-            view = self._view(event, kill_sandbox)
-            self._process_spaces(job, event, todo, states, view, verdict, counts, beat)
-            self._advance(source, event, verdict)
-        return self._settle(job, event, states, counts, waiting)
-
-    # --- spaces ------------------------------------------------------------------------------------
-    def _process_spaces(self, job: EventJob, event: SourceEvent, todo: list[int], states: dict[int, EventSpace],
-                        view: SourceEventView, verdict: Verdict, counts: dict[str, int], beat: Heartbeat) -> None:
-        index = 0
-        while index < len(todo):
+        index, first = 0, True
+        while True:
             if beat.lost.is_set():
                 raise LeaseLost()
             started = time.monotonic()
-            outcomes: list[Outcome] = []
             with write_tx():
                 self._fence(event)
-                while index < len(todo) and len(outcomes) < self.settings.chunk_spaces:
-                    space_id = todo[index]
+                if first:
+                    SourceEvent.update(status="processing").where(
+                        SourceEvent.id == event.id, SourceEvent.status == "queued").execute()
+                    first = False
+                chunk: list[Outcome] = []
+                hooked = 0
+                while index < len(work) and hooked < self.settings.chunk_spaces:
+                    item = work[index]
                     index += 1
-                    outcomes.append(self._one_space(space_id, states.get(space_id), view, verdict))
+                    if item.outcome:
+                        chunk.append(item)
+                        continue
+                    hooked += 1
+                    chunk.append(self._one_space(item.space_id, states.get(item.space_id), view, verdict))
                     if time.monotonic() - started >= self.settings.chunk_seconds:
                         break
-                self._store(job, event, outcomes, states, counts)
+                self._store(job, event, chunk, states, counts)
+                if index >= len(work):
+                    if not verdict.stale:
+                        self._advance(source, event)
+                    result = self._settle(job, event, states, counts, waiting, full=job.kind == "event")
+                    leases.release(event.source_id, event.branch, self.holder)
+                    return result
 
+    # --- spaces ------------------------------------------------------------------------------------
     def _one_space(self, space_id: int, state: EventSpace | None, view: SourceEventView,
                    verdict: Verdict) -> Outcome:
         attempt = (state.attempts if state is not None else 0) + 1
@@ -222,17 +231,6 @@ class JobProcessor:
         results = [r for r in (results or []) if r is not None] if isinstance(results, list) else [results]
         detail = results[0] if len(results) == 1 else (results or None)
         return Outcome(space_id, audit.PROCESSED, None, attempt, detail)
-
-    def _record(self, job: EventJob, event: SourceEvent, outcomes: list[Outcome], states: dict[int, EventSpace],
-                counts: dict[str, int], beat: Heartbeat) -> None:
-        """Write skip outcomes (no hook) in fenced chunks."""
-        size = max(1, self.settings.chunk_spaces * 5)
-        for start in range(0, len(outcomes), size):
-            if beat.lost.is_set():
-                raise LeaseLost()
-            with write_tx():
-                self._fence(event)
-                self._store(job, event, outcomes[start : start + size], states, counts)
 
     def _fence(self, event: SourceEvent) -> None:
         if not leases.fence(event.source_id, event.branch, self.holder, self.settings.lease_seconds):
@@ -269,9 +267,10 @@ class JobProcessor:
         audit.write(event, outcomes, job_id=job.id, worker=self.holder)
 
     # --- cursor, settling ----------------------------------------------------------------------------
-    def _advance(self, source: Source, event: SourceEvent, verdict: Verdict) -> None:
+    def _advance(self, source: Source, event: SourceEvent) -> None:
         result = cursor.advance(
             source.id, event.head_sha, expected_value=source.cursor_value,
+            expected_version=source.cursor_version or 0,
             is_behind=lambda current, version: is_behind_or_equal(
                 source, event, current, version, self.settings.git_mirrors, self.client_factory),
             event_id=event.id, worker=self.holder,
@@ -280,18 +279,22 @@ class JobProcessor:
                  source.id, event.event_jrn, event.head_sha, result.moved, result.reason, result.version)
 
     def _settle(self, job: EventJob, event: SourceEvent, states: dict[int, EventSpace], counts: dict[str, int],
-                waiting: list[datetime]) -> JobResult:
+                waiting: list[datetime], *, full: bool) -> JobResult:
+        """Queue the job again for its due retries, or finish it; set the event's status."""
         retry_at = [s.next_attempt_at for s in states.values() if s.status == "retrying" and s.next_attempt_at]
         retry_at += waiting
-        all_states = {s.space_id: s.status for s in EventSpace.select(EventSpace.space_id, EventSpace.status)
-                      .where(EventSpace.event == event.id)}
-        affected = SourceEvent.select(SourceEvent.affected_space_ids).where(SourceEvent.id == event.id).scalar()
-        pending = [s for s in (affected or []) if s not in all_states]
         if retry_at:
-            queue.release(job.id, self.holder, run_after=min(retry_at))
             self._event_status(event, "processing")
+            queue.release(job.id, self.holder, run_after=min(retry_at))
             return JobResult(job.id, "retry", event.id, counts)
-        queue.finish(job.id, self.holder, status="done")
+        if full:  # this job covers every affected space: what it saw is the whole picture
+            all_states = {s: st.status for s, st in states.items()}
+            pending: list[int] = []
+        else:
+            all_states = {s.space_id: s.status for s in EventSpace.select(EventSpace.space_id, EventSpace.status)
+                          .where(EventSpace.event == event.id)}
+            affected = SourceEvent.select(SourceEvent.affected_space_ids).where(SourceEvent.id == event.id).scalar()
+            pending = [s for s in (affected or []) if s not in all_states]
         statuses = set(all_states.values())
         if pending or "retrying" in statuses:
             status = "processing"
@@ -302,6 +305,7 @@ class JobProcessor:
         else:
             status = "processed"
         self._event_status(event, status)
+        queue.finish(job.id, self.holder, status="done")
         return JobResult(job.id, "done", event.id, counts)
 
     def _event_status(self, event: SourceEvent, status: str) -> None:

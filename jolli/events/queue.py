@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 
 import peewee
 
+from jolli.events import leases
 from jolli.events.models import EventJob, SourceLease
+from jolli.events.tx import write_tx
 from jolli.store.db import is_postgres
 from jolli.store.models import utcnow
 
@@ -64,6 +66,32 @@ def claim(holder: str, lease_seconds: float) -> EventJob | None:
     return None
 
 
+class _LeaseTaken(Exception):
+    """The claimed job's (source, branch) was leased by someone else meanwhile: undo the claim."""
+
+
+def claim_leased(holder: str, lease_seconds: float, attempts: int = 4) -> tuple[EventJob, bool] | None:
+    """Claim a job and, when its ``(source, branch)`` is known, its lease too, in one transaction.
+
+    Returns the job and whether the lease is held (a legacy job learns its source only when resolved).
+    A job whose lease another worker took in the meantime stays untouched (the claim is rolled back).
+    """
+    for _ in range(attempts):
+        try:
+            with write_tx():
+                job = claim(holder, lease_seconds)
+                if job is None:
+                    return None
+                if job.source_id is None or (job.kind == "legacy" and job.event_id is None):
+                    return job, False
+                if not leases.acquire(job.source_id, job.branch_key, holder, lease_seconds):
+                    raise _LeaseTaken()
+                return job, True
+        except _LeaseTaken:
+            continue
+    return None
+
+
 def renew(job_id: int, holder: str, lease_seconds: float) -> bool:
     """Extend ``holder``'s claim on a job; ``False`` when the claim was lost."""
     until = utcnow() + timedelta(seconds=lease_seconds)
@@ -111,6 +139,17 @@ def finish(job_id: int, holder: str, *, status: str = "done", error: str | None 
         EventJob.update(updates)
         .where(EventJob.id == job_id, EventJob.claimed_by == holder, EventJob.status == "running")
         .execute()
+    )
+
+
+def due_exists() -> bool:
+    """Whether a job is due now (queued and due, or claimed by a worker that stopped), leased or not."""
+    now = utcnow()
+    return bool(
+        EventJob.select(EventJob.id)
+        .where(((EventJob.status == "queued") & (EventJob.run_after <= now))
+               | ((EventJob.status == "running") & (EventJob.claimed_until < now)))
+        .exists()
     )
 
 

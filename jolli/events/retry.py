@@ -18,7 +18,8 @@ def retry_event(event: SourceEvent, space_ids: list[int] | None = None) -> dict[
     if event.kind != "push":
         raise InvalidInput(f"event {event.id} is a {event.kind} event; there is nothing to retry")
     now = utcnow()
-    with write_tx():
+    with write_tx():  # lock order as in the worker: event, then job
+        SourceEvent.update(status="queued", finished_at=None).where(SourceEvent.id == event.id).execute()
         query = EventSpace.select().where(EventSpace.event == event.id, EventSpace.status.in_(("dead", "retrying")))
         if space_ids:
             unknown = sorted(set(space_ids) - set(event.affected_space_ids or []))
@@ -46,5 +47,4 @@ def retry_event(event: SourceEvent, space_ids: list[int] | None = None) -> dict[
             EventJob.event == event.id, EventJob.kind == "legacy", EventJob.status == "dead"
         ).execute()
         job = enqueue_event_job(event, run_after=now)
-        SourceEvent.update(status="queued", finished_at=None).where(SourceEvent.id == event.id).execute()
     return {"eventId": event.id, "spaceIds": spaces, "jobId": job.id}

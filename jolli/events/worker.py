@@ -16,9 +16,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from jolli.events import queue
+from jolli.events import leases, queue
 from jolli.events.config import EventSettings
 from jolli.events.processing import HookCaller, JobProcessor, JobResult
+from jolli.events.tx import write_tx
 from jolli.store.db import database
 from jolli.store.models import Source
 
@@ -41,17 +42,21 @@ class Worker:
 
     def run_once(self) -> JobResult | None:
         """Claim and process one due job; ``None`` when there is none."""
-        job = queue.claim(self.name, self.settings.lease_seconds)
-        if job is None:
+        claimed = queue.claim_leased(self.name, self.settings.lease_seconds)
+        if claimed is None:
             return None
+        job, leased = claimed
         if job.takeovers > self.settings.max_takeovers:
             reason = f"taken over {job.takeovers} times from workers that stopped (crash loop?)"
-            queue.finish(job.id, self.name, status="dead", error=reason)
+            with write_tx():
+                queue.finish(job.id, self.name, status="dead", error=reason)
+                if leased:
+                    leases.release(job.source_id, job.branch_key, self.name)
             log.error("jobId=%s dead-lettered: %s", job.id, reason)
             return JobResult(job.id, "dead", job.event_id, detail=reason)
         if job.takeovers:
             log.warning("jobId=%s taken over from a worker that stopped renewing (takeover %s)", job.id, job.takeovers)
-        return self.processor.process(job)
+        return self.processor.process(job, leased)
 
     def drain(self, stop: threading.Event | None = None, max_jobs: int | None = None) -> list[JobResult]:
         """Process due jobs until none is left (or ``stop`` is set / ``max_jobs`` done)."""
@@ -72,7 +77,8 @@ class Worker:
         return results
 
     def run(self, stop: threading.Event, *, once: bool = False) -> int:
-        """Loop until ``stop`` (or, with ``once``, until nothing is due); return the jobs processed."""
+        """Loop until ``stop`` (or, with ``once``, until no job is due, even one another worker's lease
+        holds back for now); return the jobs processed."""
         done = 0
         try:
             while not stop.is_set():
@@ -86,8 +92,8 @@ class Worker:
                     if once:
                         raise
                 done += len(results)
-                if once:
-                    break
+                if once and not queue.due_exists():
+                    break  # nothing due: other threads may still be busy, but not with anything left here
                 if not results:
                     stop.wait(self.settings.poll_seconds)
         finally:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jolli.contracts import LocalSourceConfig
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.local.records import Config
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ def same_repo(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.casefold() == b.casefold()
 
 
-def in_file(config: LocalSourceConfig) -> list[Collision]:
+def in_file(config: Config) -> list[Collision]:
     """Virtual sources whose name a mount in the same file also has."""
     found = []
     for source_id, entry in sorted(config.mounts.items(), key=lambda item: int(item[0])):
-        name = getattr(entry, "name", None)
+        name = entry.name
         if name and name in config.virtual_sources:
             found.append(
                 Collision(
@@ -56,7 +57,7 @@ def in_file(config: LocalSourceConfig) -> list[Collision]:
     return found
 
 
-def against_server(config: LocalSourceConfig, server_sources: Iterable[dict[str, Any]]) -> list[Collision]:
+def against_server(config: Config, server_sources: Iterable[dict[str, Any]]) -> list[Collision]:
     """Virtual sources whose name a server source already has."""
     by_name = {s.get("name"): s for s in server_sources}
     found = []

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jolli.contracts import NAME_HINT, NAME_RE, LocalSourceConfig, LocalSourceEntry
+from jolli.contracts import NAME_HINT, NAME_RE
 from jolli.coordinates import COORDINATE_RE
-from jolli.local.schema import MountEntry, empty_config
+from jolli.local.document import is_legacy as is_legacy
+from jolli.local.records import Config, Entry
 
 KNOWN_FIELDS = {"type", "path", "sourceId", "repo", "branch"}
 _NAME = re.compile(NAME_RE)
@@ -26,7 +27,7 @@ _NAME = re.compile(NAME_RE)
 class Migration:
     """What an upgrade did: the new config and everything the user should hear about."""
 
-    config: LocalSourceConfig
+    config: Config
     mounts: int = 0
     virtual: int = 0
     invalid: list[str] = field(default_factory=list)
@@ -37,11 +38,6 @@ class Migration:
     @property
     def problems(self) -> list[str]:
         return self.invalid + self.collisions
-
-
-def is_legacy(data: Any) -> bool:
-    """Whether a parsed document has the legacy shape (a ``sources`` map, no ``mounts``/``virtualSources``)."""
-    return isinstance(data, dict) and "sources" in data and "mounts" not in data and "virtualSources" not in data
 
 
 def _source_id(value: Any) -> int | None:
@@ -68,7 +64,7 @@ def _repo(value: Any) -> str | None:
         raise ValueError(f"repo {value!r}: {exc}") from None
 
 
-def _convert(name: str, raw: Any) -> tuple[LocalSourceEntry | MountEntry, int | None, list[str]]:
+def _convert(name: str, raw: Any) -> tuple[Entry, int | None, list[str]]:
     """One legacy entry as (entry, sourceId or None, notes); raise ValueError saying why it is invalid."""
     if not _NAME.match(name):
         raise ValueError(f"the name must be {NAME_HINT}")
@@ -96,8 +92,8 @@ def _convert(name: str, raw: Any) -> tuple[LocalSourceEntry | MountEntry, int | 
     if unknown:
         notes.append(f"{name}: ignored unknown field(s) {', '.join(unknown)} (kept in the backup)")
     if source_id is not None:
-        return MountEntry(mount_path=path, type=kind, repo=repo, branch=branch, name=name), source_id, notes
-    return LocalSourceEntry(mount_path=path, type=kind, repo=repo, branch=branch), None, notes
+        return Entry(mount_path=path, type=kind, repo=repo, branch=branch, name=name), source_id, notes
+    return Entry(mount_path=path, type=kind, repo=repo, branch=branch), None, notes
 
 
 def migrate(data: dict[str, Any]) -> Migration:
@@ -105,7 +101,7 @@ def migrate(data: dict[str, Any]) -> Migration:
     sources = data.get("sources")
     if not isinstance(sources, dict):
         raise ValueError(f"'sources' must be an object, found {type(sources).__name__}")
-    result = Migration(config=empty_config())
+    result = Migration(config=Config())
     all_values = getattr(sources, "all_values", {})
     converted = []
     for name in sorted(sources):

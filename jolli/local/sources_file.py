@@ -14,22 +14,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jolli.contracts import LocalSourceConfig
-from jolli.local import legacy
-from jolli.local.schema import (
-    ConfigNotWritable,
-    LocalConfigError,
-    dump_config,
-    empty_config,
-    load_config,
-    parse_json,
-)
+from jolli.local.document import is_legacy, parse_json, read_config
+from jolli.local.records import Config, ConfigNotWritable, LocalConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jolli.local.legacy import Migration
 
 LOCK_TIMEOUT_ENV = "JOLLI_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -40,9 +34,9 @@ BACKUP_SUFFIX = ".legacy-backup"
 class Loaded:
     """A config as read, with the legacy migration that produced it (if one happened in this process)."""
 
-    config: LocalSourceConfig
+    config: Config
     exists: bool
-    migration: legacy.Migration | None = None
+    migration: Migration | None = None
     migration_error: str | None = None  # the upgrade could not be saved; it is retried next time
 
 
@@ -50,21 +44,24 @@ class Edit:
     """A locked read of the file whose changes :meth:`commit` writes."""
 
     def __init__(self, file: SourcesFile, loaded: Loaded) -> None:
+        from jolli.local.schema import dump_config
+
+        self._dump = dump_config
         self.file = file
         self.loaded = loaded
         self._saved = dump_config(loaded.config)
 
     @property
-    def config(self) -> LocalSourceConfig:
+    def config(self) -> Config:
         return self.loaded.config
 
     @property
-    def migration(self) -> legacy.Migration | None:
+    def migration(self) -> Migration | None:
         return self.loaded.migration
 
     def commit(self) -> bool:
         """Write the config now if it changed since it was read (or last committed); return whether it wrote."""
-        current = dump_config(self.loaded.config)
+        current = self._dump(self.loaded.config)
         if current == self._saved:
             return False
         self.file._write(self.loaded.config)
@@ -103,22 +100,24 @@ class SourcesFile:
                 self.path, f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             ) from None
 
-    def _interpret(self, data: Any) -> LocalSourceConfig | legacy.Migration:
+    def _interpret(self, data: Any) -> Config | Migration:
         """A version 1 config, or the migration of a legacy one."""
-        if legacy.is_legacy(data):
+        if is_legacy(data):
+            from jolli.local.legacy import migrate
+
             try:
-                return legacy.migrate(data)
+                return migrate(data)
             except ValueError as exc:
                 raise LocalConfigError(self.path, f"legacy file cannot be upgraded: {exc}") from None
-        return load_config(data, self.path)
+        return read_config(data, self.path)
 
     def load(self) -> Loaded:
         """The config (empty when there is no file). A legacy file is upgraded and saved, under the lock."""
         text, data = self._read_raw()
         if text is None:
-            return Loaded(config=empty_config(), exists=False)
+            return Loaded(config=Config(), exists=False)
         found = self._interpret(data)
-        if not isinstance(found, legacy.Migration):
+        if isinstance(found, Config):
             return Loaded(config=found, exists=True)
         try:
             with self.locked():
@@ -131,9 +130,9 @@ class SourcesFile:
         """Read again while holding the lock; upgrade and save a legacy file (once: the next reader sees v1)."""
         text, data = self._read_raw()
         if text is None:
-            return Loaded(config=empty_config(), exists=False)
+            return Loaded(config=Config(), exists=False)
         found = self._interpret(data)
-        if not isinstance(found, legacy.Migration):
+        if isinstance(found, Config):
             return Loaded(config=found, exists=True)
         migration = found
         migration.backup = str(self._backup(text))
@@ -177,8 +176,12 @@ class SourcesFile:
             yield edit
             edit.commit()
 
-    def _write(self, config: LocalSourceConfig) -> None:
+    def _write(self, config: Config) -> None:
         """Replace the file atomically: a temp file in the same folder, fsync, rename."""
+        import tempfile
+
+        from jolli.local.schema import dump_config
+
         text = json.dumps(dump_config(config), indent=2) + "\n"
         folder = self.path.parent
         try:

@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -120,6 +119,8 @@ def loose_permissions(path: Path | None = None) -> bool:
 
 def save_login(server: str, token: str, path: Path | None = None) -> Path:
     """Save ``server`` as the default and ``token`` for it; the file is written atomically with mode 0600."""
+    import tempfile
+
     path = path or config_path()
     config = load_user_config(path)
     config.server = server

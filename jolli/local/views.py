@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from jolli.contracts import LocalSourceConfig, LocalSourceEntry
 from jolli.local import collisions, worktree
+from jolli.local.records import Config, Entry
 
 CHECK_ORDER = (
     "mountPresent", "gitWorkTree", "remoteMatchesRepo", "branchCheckedOut", "serverReachable", "onServer",
@@ -76,17 +76,17 @@ class SourceView:
         }
 
 
-def _view(name: str | None, kind: str, entry: LocalSourceEntry, source_id: int | None = None) -> SourceView:
+def _view(name: str | None, kind: str, entry: Entry, source_id: int | None = None) -> SourceView:
     return SourceView(
         name=name, kind=kind, type=entry.type, source_id=source_id, repo=entry.repo, branch=entry.branch,
         mount_path=entry.mount_path,
     )
 
 
-def local_views(config: LocalSourceConfig) -> list[SourceView]:
+def local_views(config: Config) -> list[SourceView]:
     """Every source in the file: mounts first (by name), then virtual sources (by name)."""
     mounts = [
-        _view(getattr(entry, "name", None), "mounted", entry, int(source_id))
+        _view(entry.name, "mounted", entry, int(source_id))
         for source_id, entry in config.mounts.items()
     ]
     mounts.sort(key=lambda v: (v.name or "", v.source_id or 0))
@@ -190,7 +190,7 @@ def _compare_branch(view: SourceView, current: str | None) -> None:
 # --- server ------------------------------------------------------------------------------------------
 def apply_server(
     views: list[SourceView],
-    config: LocalSourceConfig,
+    config: Config,
     server_sources: list[dict[str, Any]] | None,
     server_error: str | None,
     server_url: str | None,

@@ -16,6 +16,7 @@ from datetime import timedelta
 from jolli.contracts import NAME_HINT, NAME_RE
 from jolli.errors import InvalidInput
 from jolli.store.models import ApiToken, Org, utcnow
+from jolli.store.queries import token_by_hash
 
 TOKEN_PREFIX = "jolli_"
 PREFIX_CHARS = 12
@@ -68,12 +69,7 @@ def find_token(token: str) -> ApiToken | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 256:
         return None
     digest = hash_token(token)
-    row = (
-        ApiToken.select(ApiToken, Org)
-        .join(Org)
-        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_null())
-        .first()
-    )
+    row = token_by_hash(digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     now = utcnow()

@@ -34,6 +34,11 @@ def database_url() -> str:
     return "sqlite:///" + str(jolli_home() / "jolli.db")
 
 
+def _pool_size() -> int:
+    raw = os.environ.get("JOLLI_DB_POOL_SIZE", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 20
+
+
 def make_database(url: str) -> peewee.Database:
     """A peewee database for ``url`` (not yet connected)."""
     parts = urlsplit(url)
@@ -43,11 +48,16 @@ def make_database(url: str) -> peewee.Database:
         if not path or path == ":memory:":
             raise ValueError("JOLLI_DATABASE_URL: use a SQLite file path, e.g. sqlite:////var/lib/jolli/jolli.db")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(
+        from playhouse.pool import PooledSqliteDatabase
+
+        # Connect per request from a per-process pool: the pragmas run once per connection, not per call.
+        return PooledSqliteDatabase(
             path,
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": "normal"},
-            timeout=30,
             check_same_thread=False,
+            max_connections=_pool_size(),
+            stale_timeout=300,
+            timeout=30,
         )
     if scheme in ("postgres", "postgresql"):
         from playhouse.pool import PooledPostgresqlDatabase
@@ -60,7 +70,7 @@ def make_database(url: str) -> peewee.Database:
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             prefer_psycopg3=True,
-            max_connections=int(os.environ.get("JOLLI_DB_POOL_SIZE", "20")),
+            max_connections=_pool_size(),
             stale_timeout=300,
             timeout=30,
         )

@@ -537,3 +537,98 @@ def test_remove_an_unknown_name_exits_2(cli, workspace):
 
     assert result.exit_code == 2
     assert not (workspace / ".jolli").exists()
+
+
+# --- legacy files meet the server --------------------------------------------------------------------------
+def test_a_migrated_virtual_source_that_collides_with_the_server_is_shown_then_linked(cli, workspace, logged_in):
+    integration = logged_in.integration()
+    existing = logged_in.source(name="backend", repo="github.com/acme/backend")
+    legacy = workspace / ".jolli" / "sources.json"
+    legacy.parent.mkdir()
+    legacy.write_text(json.dumps({"version": 1, "sources": {
+        "backend": {"type": "git", "path": str(workspace), "repo": "github.com/acme/backend"}}}))
+
+    listed = cli.invoke(["source", "list", "--json"])
+
+    assert listed.exit_code == 0, listed
+    assert "upgraded" in listed.stderr
+    (row,) = listed.json()
+    assert row["kind"] == "virtual"
+    assert row["collisions"][0]["problem"] == (
+        f"virtual source 'backend' shadows server source {existing['id']} (github.com/acme/backend)")
+    assert "jolli source link backend" in row["collisions"][0]["resolve"]
+
+    linked = cli.invoke(["source", "link", "backend"])
+
+    assert linked.exit_code == 0, linked
+    assert f"adopted the existing server source {existing['id']}" in linked.stdout
+    assert logged_in.sources()[0]["integrationId"] == integration["id"]
+    (row,) = cli.invoke(["source", "list", "--json"]).json()
+    assert (row["kind"], row["status"]) == ("mounted", "ok")
+
+
+def test_a_legacy_mount_shows_the_server_source_it_points_at(cli, workspace, logged_in):
+    logged_in.integration()
+    existing = logged_in.source(name="backend-api", repo="github.com/acme/backend", branch="main")
+    legacy = workspace / ".jolli" / "sources.json"
+    legacy.parent.mkdir()
+    legacy.write_text(json.dumps({"version": 1, "sources": {
+        "backend": {"type": "git", "path": str(workspace), "sourceId": existing["id"]}}}))
+
+    (row,) = cli.invoke(["source", "list", "--json"]).json()
+
+    assert row["name"] == "backend-api"  # the server's name wins over the legacy key
+    assert row["sourceId"] == existing["id"] and row["checks"]["onServer"]["ok"] is True
+    assert row["checks"]["integrationLinked"]["ok"] is False
+    assert "no integration" in row["status"]
+
+
+def test_end_to_end_in_subprocesses(workspace, org, tmp_path):
+    from served import base_env, run_jolli
+
+    integration = org.integration()
+    env = base_env(tmp_path / "e2e")
+    run_jolli(["login", "--server", org.server.url, "--token", org.token], env)
+
+    added = run_jolli(["source", "add", "backend", "--mount", str(workspace), "--virtual"], env, cwd=workspace)
+    assert "recorded 'backend' as a virtual source" in added.stderr
+    linked = run_jolli(["source", "link", "backend", "--json"], env, cwd=workspace)
+    assert json.loads(linked.stdout)["integrationId"] == integration["id"]
+    shown = json.loads(run_jolli(["source", "show", "backend", "--json"], env, cwd=workspace).stdout)
+    assert (shown["kind"], shown["status"]) == ("mounted", "ok")
+    removed = run_jolli(["source", "remove", "backend", "--server"], env, cwd=workspace)
+    assert "deleted it on the server" in removed.stdout
+    assert org.sources() == []
+    assert org.token not in added.stderr + linked.stdout + linked.stderr + removed.stdout + removed.stderr
+
+
+def test_add_with_the_server_down_exits_1_and_suggests_virtual(cli, workspace, monkeypatch):
+    monkeypatch.setenv("JOLLI_URL", f"http://127.0.0.1:{free_port()}")
+
+    result = cli.invoke(["source", "add", "backend", "--mount", str(workspace)])
+
+    assert result.exit_code == 1
+    assert "cannot reach the jolli server" in result.stderr and "pass --virtual" in result.stderr
+    assert not (workspace / ".jolli" / "sources.json").exists()
+
+
+def test_add_of_a_file_source_takes_a_folder_and_no_repo(cli, workspace, tmp_path):
+    folder = tmp_path / "handbook"
+    folder.mkdir()
+
+    refused = cli.invoke(["source", "add", "handbook", "--type", "file", "--mount", str(folder), "--repo",
+                          "github.com/acme/handbook"])
+    added = cli.invoke(["source", "add", "handbook", "--type", "file", "--mount", str(folder)])
+
+    assert refused.exit_code == 2 and "a file source has no repo" in refused.stderr
+    assert added.exit_code == 0, added
+    assert local_file(workspace)["virtualSources"]["handbook"] == {"mountPath": str(folder), "type": "file"}
+    (row,) = cli.invoke(["source", "list", "--json"]).json()
+    assert row["status"] == "ok" and "gitWorkTree" not in row["checks"]
+
+
+def test_an_unknown_source_type_says_it_may_not_be_installed(cli, workspace):
+    result = cli.invoke(["source", "add", "x", "--type", "archive", "--mount", str(workspace)])
+
+    assert result.exit_code == 2
+    assert "'archive' is not available (plugin may not be installed)" in result.stderr

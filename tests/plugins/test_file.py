@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from jolli.plugins.file import FileSourceType
 
 from jolli.errors import InvalidInput
+from jolli.plugins.file import FileSourceType
 from jolli.registry import Plugins
 
 FILE = FileSourceType()

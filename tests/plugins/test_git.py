@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from jolli.plugins.git import GitSourceType, LocalRepo, branch_problem
 
 from jolli.errors import InvalidInput
+from jolli.plugins.git import GitSourceType, LocalRepo, branch_problem
 from jolli.registry import Plugins
 from jolli.source_type import ChangeSet
 
@@ -297,3 +297,10 @@ def test_identical_and_unknown_changes(repo: Path, history: dict[str, str]) -> N
     unknown = GIT.detect_changes(None, "e" * 40, history["B"], local)
     assert (unknown.relation, unknown.files) == ("unknown", ())
     assert GIT.detect_changes(None, history["A"], history["B"]).relation == "unknown"  # no local repo
+
+
+def test_a_bare_mirror_answers_too(repo: Path, history: dict[str, str], tmp_path: Path) -> None:
+    git(tmp_path, "clone", "-q", "--mirror", str(repo), "mirror.git")
+    mirror = LocalRepo(str(tmp_path / "mirror.git"))
+    assert GIT.is_stale(history["C"], history["A"], mirror) is True
+    assert GIT.detect_changes(None, history["B"], history["C"], mirror).files == ("src/app.py",)

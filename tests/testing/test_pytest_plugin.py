@@ -102,9 +102,20 @@ def test_author_tests_the_api_with_an_authenticated_client(pytester: pytest.Pyte
 
         def test_org(jolli_org, jolli_token):
             assert jolli_org.name == "test-org" and jolli_token.startswith("jolli_")
+
+        def test_cli_talks_to_the_served_app(jolli_register_plugin, jolli_server, jolli_cli_runner, jolli_token):
+            import requests
+
+            jolli_register_plugin(NotesPlugin())
+            headers = {"Authorization": f"Bearer {jolli_token}"}
+            created = requests.post(jolli_server + "/api/sources", json={"name": "n1", "type": "notes"},
+                                    headers=headers, timeout=10)
+            assert created.status_code == 201, created.text
+            result = jolli_cli_runner.invoke(["integration", "list", "--json"])
+            assert result.exit_code == 0, result
         """,
     )
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
 
 
 def test_refused_plugin_fails_the_authors_test_with_jollis_reason(pytester: pytest.Pytester) -> None:

@@ -15,7 +15,8 @@ from jolli.cli.main import cli
 try:
     cli.main(args=sys.argv[1:], prog_name="jolli", standalone_mode=False)
 finally:
-    heavy = [m for m in ("flask", "peewee", "werkzeug", "requests", "gunicorn") if m in sys.modules]
+    heavy = [m for m in ("flask", "peewee", "werkzeug", "requests", "gunicorn", "marshmallow", "filelock")
+             if m in sys.modules]
     print("MODULES=" + json.dumps(heavy), file=sys.stderr)
 """
 
@@ -51,4 +52,16 @@ def test_local_commands_import_no_server_libraries(project, args):
     if args[1] != "add":
         _modules(["source", "add", "backend", "--mount", str(project)], project, env)
 
-    assert _modules([a.format(root=project) for a in args], project, env) == []
+    modules = _modules([a.format(root=project) for a in args], project, env)
+
+    assert not {"flask", "peewee", "werkzeug", "gunicorn", "requests"} & set(modules)
+
+
+def test_source_list_reads_a_valid_file_without_marshmallow_or_locking(project):
+    """What keeps ``jolli source list`` fast: the schemas and the lock are only loaded to write or to explain."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("JOLLI_URL", "JOLLI_TOKEN")}
+    _modules(["source", "add", "backend", "--mount", str(project)], project, env)
+
+    assert _modules(["source", "list"], project, env) == []

@@ -13,8 +13,7 @@ from pathlib import Path
 import filelock
 import pytest
 
-from jolli.contracts import LocalSourceEntry
-from jolli.local.schema import ConfigNotWritable, LocalConfigError
+from jolli.local.records import ConfigNotWritable, Entry, LocalConfigError
 from jolli.local.sources_file import SourcesFile
 
 JOLLI = os.path.join(os.path.dirname(sys.executable), "jolli")
@@ -76,12 +75,12 @@ def test_writes_replace_the_file_atomically_keeping_its_mode(project):
     path = project / ".jolli" / "sources.json"
     file = SourcesFile(path)
     with file.edit() as edit:
-        edit.config.virtual_sources["a"] = LocalSourceEntry(mount_path="/w/a")
+        edit.config.virtual_sources["a"] = Entry(mount_path="/w/a")
     os.chmod(path, 0o600)
     inode = path.stat().st_ino
 
     with file.edit() as edit:
-        edit.config.virtual_sources["b"] = LocalSourceEntry(mount_path="/w/b")
+        edit.config.virtual_sources["b"] = Entry(mount_path="/w/b")
 
     assert path.stat().st_ino != inode  # a new file renamed over the old one, not rewritten in place
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -93,11 +92,11 @@ def test_nothing_is_written_when_the_edit_fails(project):
     path = project / ".jolli" / "sources.json"
     file = SourcesFile(path)
     with file.edit() as edit:
-        edit.config.virtual_sources["a"] = LocalSourceEntry(mount_path="/w/a")
+        edit.config.virtual_sources["a"] = Entry(mount_path="/w/a")
     before = path.read_bytes()
 
     with pytest.raises(RuntimeError), file.edit() as edit:
-        edit.config.virtual_sources["b"] = LocalSourceEntry(mount_path="/w/b")
+        edit.config.virtual_sources["b"] = Entry(mount_path="/w/b")
         raise RuntimeError("the server said no")
 
     assert path.read_bytes() == before
@@ -117,14 +116,14 @@ def test_a_held_lock_times_out_with_a_clear_message(project, monkeypatch):
 
 WRITER = textwrap.dedent("""
     import sys
-    from jolli.contracts import LocalSourceEntry
+    from jolli.local.records import Entry
     from jolli.local.sources_file import SourcesFile
 
     path, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     file = SourcesFile(path)
     for i in range(count):
         with file.edit() as edit:
-            edit.config.virtual_sources[f"{prefix}-{i}"] = LocalSourceEntry(mount_path=f"/w/{prefix}/{i}")
+            edit.config.virtual_sources[f"{prefix}-{i}"] = Entry(mount_path=f"/w/{prefix}/{i}")
 """)
 
 

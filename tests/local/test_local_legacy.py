@@ -8,8 +8,8 @@ from pathlib import Path
 import filelock
 import pytest
 
+from jolli.local.document import parse_json
 from jolli.local.legacy import is_legacy, migrate
-from jolli.local.schema import parse_json
 
 
 def write_legacy(root: Path, text: str) -> Path:

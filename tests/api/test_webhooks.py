@@ -1,0 +1,240 @@
+"""``POST /api/webhooks/<id>`` with the providers' real deliveries, byte for byte (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import sys
+import threading
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apihelp import assert_problem
+from flask import Flask
+from flask.testing import FlaskClient
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
+
+import peewee  # noqa: E402
+from eventhelp import make_integration, make_org, make_source, make_spaces  # noqa: E402
+from webhook_fixtures import body, vector  # noqa: E402
+
+from jolli.events.models import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery  # noqa: E402
+
+SECRET = "It's a Secret to Everybody"
+
+
+def hub(secret: str, data: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def bare(secret: str, data: bytes) -> str:
+    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+# fixture, provider, host, secret, event headers, how it signs, expected (repo, branch) or what it is
+CASES = [
+    ("github-push.json", "github", "github.com", SECRET, {"X-GitHub-Event": "push"}, "X-Hub-Signature-256",
+     ("github.com/Codertocat/Hello-World", "master")),
+    ("github-push-existing-branch.json", "github", "github.com", SECRET, {"X-GitHub-Event": "push"},
+     "X-Hub-Signature-256", ("github.com/adsabs/mission-control", "master")),
+    ("github-push-tag-created.json", "github", "octocoders.github.io", SECRET, {"X-GitHub-Event": "push"},
+     "X-Hub-Signature-256", "tag"),
+    ("github-push-tag-deleted.json", "github", "github.com", SECRET, {"X-GitHub-Event": "push"},
+     "X-Hub-Signature-256", "tag"),
+    ("gitlab-push.json", "gitlab", "example.com", SECRET, {"X-Gitlab-Event": "Push Hook"}, "X-Gitlab-Token",
+     ("example.com/mike/diaspora", "master")),
+    ("gitlab-tag-push.json", "gitlab", "example.com", SECRET, {"X-Gitlab-Event": "Tag Push Hook"},
+     "X-Gitlab-Token", "tag"),
+    ("bitbucket-cloud-push.json", "bitbucket", "bitbucket.org", SECRET, {"X-Event-Key": "repo:push"},
+     "X-Hub-Signature", ("bitbucket.org/team_name/repo_name", "name-of-branch")),
+    ("bitbucket-server-refs-changed.json", "bitbucket-datacenter", "server.bitbucket.local",
+     vector("bitbucket-server")["secret"], {"X-Event-Key": "repo:refs_changed"}, "X-Hub-Signature",
+     ("server.bitbucket.local/_gopher/webhook-test", "feature/wip", "deleted")),
+    ("gitea-push.json", "gitea", "localhost", vector("gitea")["secret"], {"X-Gitea-Event": "push"},
+     "X-Gitea-Signature", ("localhost/example/example", "master")),
+    ("gogs-push.json", "gitea", "localhost", vector("gogs")["secret"], {"X-Gogs-Event": "push"},
+     "X-Gogs-Signature", ("localhost/unknwon/webhooks", "develop")),
+]
+
+
+def signed(header: str, secret: str, data: bytes) -> dict[str, str]:
+    if header == "X-Gitlab-Token":
+        return {header: secret}
+    if header in ("X-Gitea-Signature", "X-Gogs-Signature"):
+        return {header: bare(secret, data)}
+    return {header: hub(secret, data)}
+
+
+def counts() -> tuple[int, int, int]:
+    return WebhookDelivery.select().count(), SourceEvent.select().count(), EventJob.select().count()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_each_real_delivery_with_a_good_a_bad_and_no_signature(client: FlaskClient, db: object, case: Any) -> None:
+    name, provider, host, secret, event_headers, sig_header, expected = case
+    org = make_org("acme")
+    integration = make_integration(org, provider=provider, host=host, secret=secret)
+    data = body(name)
+    if isinstance(expected, tuple):
+        source = make_source(org, "src", expected[0], branch=expected[1])
+        spaces = make_spaces(org, source, 2)
+    url = f"/api/webhooks/{integration.id}"
+    base = {"Content-Type": "application/json", **event_headers}
+
+    for bad in (signed(sig_header, secret + "x", data), {}):
+        response = client.post(url, data=data, headers={**base, **bad})
+        problem = assert_problem(response, 401)
+        assert "signature" in problem["detail"]
+        assert len(secret) < 8 or secret not in response.get_data(as_text=True)  # ("secret" is a word)
+        assert counts() == (0, 0, 0)  # nothing stored before verification
+
+    response = client.post(url, data=data, headers={**base, **signed(sig_header, secret, data)})
+    result = response.get_json()
+    if expected == "tag":
+        assert response.status_code == 200 and result["status"] == "ignored"
+        assert counts() == (1, 0, 0)
+    elif len(expected) == 3:  # a branch deletion: recorded, no work
+        assert response.status_code == 200 and result["status"] == "ignored"
+        (event_id,) = result["recordedEventIds"]
+        assert SourceEvent.get_by_id(event_id).kind == "delete" and EventJob.select().count() == 0
+    else:
+        assert response.status_code == 202 and result["status"] == "accepted"
+        (event_id,) = result["eventIds"]
+        event = SourceEvent.get_by_id(event_id)
+        assert (event.repo, event.branch, event.affected_space_ids) == (expected[0], expected[1], spaces)
+        assert EventJob.select().count() == 1
+        again = client.post(url, data=data, headers={**base, **signed(sig_header, secret, data)})
+        assert again.status_code == 202 and again.get_json()["status"] == "duplicate"
+        assert again.get_json()["duplicateEventIds"] == [event_id]
+        assert SourceEvent.select().count() == 1 and EventJob.select().count() == 1
+
+
+def github(client: FlaskClient, integration_id: int, data: bytes, secret: str = SECRET,
+           event: str = "push", delivery: str | None = None) -> Any:
+    return client.post(f"/api/webhooks/{integration_id}", data=data, headers={
+        "Content-Type": "application/json", "X-GitHub-Event": event, "X-Hub-Signature-256": hub(secret, data),
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+    })
+
+
+def test_unknown_integration_is_404_and_a_ping_is_ignored(client: FlaskClient, db: object) -> None:
+    integration = make_integration(make_org("acme"), secret=SECRET)
+    assert_problem(github(client, integration.id + 1, b"{}"), 404)
+    ping = github(client, integration.id, b'{"zen": "Keep it simple."}', event="ping")
+    assert ping.status_code == 200 and ping.get_json() == {"status": "ignored", "eventIds": [], "reason": "ping"}
+
+
+def test_an_unparseable_body_is_400(client: FlaskClient, db: object) -> None:
+    integration = make_integration(make_org("acme"), secret=SECRET)
+    assert_problem(github(client, integration.id, b"this is not json"), 400)
+    assert counts() == (0, 0, 0)
+
+
+def test_an_integration_without_a_secret_accepts_nothing(client: FlaskClient, db: object) -> None:
+    integration = make_integration(make_org("acme"), secret=None)
+    assert_problem(github(client, integration.id, body("github-push.json")), 401)
+
+
+def test_a_body_over_the_limit_is_413(db: object, db_url: str) -> None:
+    from jolli.api.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "WEBHOOK_MAX_CONTENT_LENGTH": 1000})
+    integration = make_integration(make_org("acme"), secret=SECRET)
+    assert_problem(github(app.test_client(), integration.id, b"{" + b" " * 2000 + b"}"), 413)
+    assert counts() == (0, 0, 0)
+
+
+def test_the_same_delivery_three_times_at_once_makes_one_event(app: Flask, db: object) -> None:
+    org = make_org("acme")
+    integration = make_integration(org, secret=SECRET)
+    source = make_source(org, "src", "github.com/Codertocat/Hello-World", branch="master")
+    make_spaces(org, source, 3)
+    data = body("github-push.json")
+    barrier = threading.Barrier(3)
+    statuses: list[tuple[int, str]] = []
+
+    def send() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = github(client, integration.id, data, delivery="same-delivery")
+        statuses.append((response.status_code, response.get_json()["status"]))
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [(202, "accepted"), (202, "duplicate"), (202, "duplicate")]
+    assert SourceEvent.select().count() == 1 and EventJob.select().count() == 1
+
+
+def test_a_thousand_deliveries_make_a_thousand_events_each_space_processed_once(
+        app: Flask, db: object, plugins: Any, settings: Any) -> None:
+    import threading as th
+
+    from eventhelp import RecordingHook
+
+    from jolli.events.worker import run_workers
+
+    recorder = RecordingHook()
+    plugins.register(recorder, "recorder")
+    org = make_org("acme")
+    integration = make_integration(org, secret=SECRET)
+    spaces: dict[str, list[int]] = {}
+    for n in range(10):
+        source = make_source(org, f"src{n}", f"github.com/acme/app{n}", branch="main")
+        spaces[f"app{n}"] = make_spaces(org, source, 3)
+    statuses: list[str] = []
+
+    def sender(first: int) -> None:
+        client = app.test_client()
+        for n in range(first, 1000, 4):  # 100 pushes to each of 10 repos, from 4 senders at once
+            name = f"app{n % 10}"
+            data = (b'{"ref": "refs/heads/main", "before": "%040x", "after": "%040x", "repository": '
+                    b'{"full_name": "acme/%s", "html_url": "https://github.com/acme/%s"}}'
+                    % (n, n + 1, name.encode(), name.encode()))
+            statuses.append(github(client, integration.id, data).get_json()["status"])
+
+    senders = [th.Thread(target=sender, args=(i,)) for i in range(4)]
+    for t in senders:
+        t.start()
+    for t in senders:
+        t.join()
+    assert Counter(statuses) == {"accepted": 1000}
+    assert SourceEvent.select().count() == 1000 and EventJob.select().count() == 1000
+
+    run_workers(settings, 4, th.Event(), once=True)
+    assert not EventJob.select().where(EventJob.status != "done").exists()
+    # Each (event, space) ended exactly once: processed (the hook ran once), or skipped as stale when a
+    # later push of the same repo got there first (4 workers do not keep the order of arrival).
+    calls = Counter((event_id, space) for event_id, space, _ in recorder.calls)
+    assert set(calls.values()) == {1}
+    ended = Counter((row.event_id, row.space_id) for row in EventSpace.select())
+    assert len(ended) == 3000 and set(ended.values()) == {1}
+    processed = {(r.event_id, r.space_id) for r in EventSpace.select().where(EventSpace.status == "processed")}
+    assert processed == set(calls) and len(processed) > 2000
+    assert {(r.event_id, r.space_id) for r in EventSpace.select().where(EventSpace.status != "processed")} == {
+        (r.event_id, r.space_id) for r in SpaceAudit.select().where(SpaceAudit.outcome == "skipped-stale")}
+    newest = SourceEvent.select(peewee.fn.MAX(SourceEvent.id)).group_by(SourceEvent.source)
+    for event in SourceEvent.select().where(SourceEvent.id.in_(newest)):
+        assert event.status == "processed"
+
+
+@pytest.fixture
+def plugins() -> Any:
+    from jolli.testing.helpers import isolated_plugins
+
+    with isolated_plugins() as manager:
+        yield manager
+
+
+@pytest.fixture
+def settings() -> Any:
+    from jolli.events.config import EventSettings
+
+    return EventSettings(lease_seconds=5.0, backoff_seconds=0.05, poll_seconds=0.05, max_attempts=3)
