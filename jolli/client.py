@@ -176,7 +176,8 @@ def _problem(method: str, url: str, response: Any) -> ApiError:
     if isinstance(body, dict) and ("detail" in body or "title" in body):
         title = str(body.get("title") or response.reason or "")
         detail = str(body.get("detail") or title)
-        errors = body.get("errors") if isinstance(body.get("errors"), dict) else {}
+        raw_errors = body.get("errors")
+        errors: dict[str, Any] = raw_errors if isinstance(raw_errors, dict) else {}
         fields = {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()}
         candidates = body.get("candidates") if isinstance(body.get("candidates"), list) else []
         return ApiError(

@@ -1,7 +1,8 @@
 """GitLab (gitlab.com) and GitLab self-managed (any host registered to ``gitlab``).
 
 URL shapes: projects sit in nested groups (``group/sub/project``); browser pages follow a ``-`` segment
-(``/-/tree/B``, ``/-/blob/REF/path``, ``/-/commit/S``), so everything before it is the project path.
+(``/-/tree/B``, ``/-/blob/REF/path``, ``/-/commit/S``), so everything before it is the project path; old
+links without the ``-`` (``group/project/tree/B``) are understood too.
 Webhooks and the HTTP API live in ``jolli.providers.webhooks.gitlab`` and ``jolli.providers.api.gitlab``,
 imported only when used.
 """
@@ -20,6 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from jolli.coordinates import RepoCoordinate
     from jolli.registry import ProviderRegistry
 
+#: Pages GitLab linked without the ``-`` separator before 16.0 (``group/project/tree/main``), still found
+#: in old links. Followed by a ref they end the project path; GitLab does not allow them as project names.
+LEGACY_PAGES = frozenset({"tree", "blob", "blame", "commits", "commit"})
+
 
 class GitLabProvider(GitProvider):
     """gitlab.com, and self-managed GitLab on hosts registered by integrations; groups may nest."""
@@ -33,6 +38,10 @@ class GitLabProvider(GitProvider):
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
         # GitLab reserves "-" as a group and project name: it always starts the page part of a URL.
         end = segments.index("-") if "-" in segments else len(segments)
+        for i in range(2, end - 1):  # an old link: group/project/tree/REF...
+            if segments[i] in LEGACY_PAGES:
+                end = i
+                break
         if end < 2:
             return None
         return "/".join(segments[: end - 1]), segments[end - 1]

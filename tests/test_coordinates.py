@@ -380,7 +380,7 @@ HOST_OF = {
 }
 OWNER_OF = {
     "github": _name,
-    "gitlab": st.lists(_name, min_size=1, max_size=4).map("/".join),
+    "gitlab": st.lists(_name.filter(lambda s: s not in gitlab.LEGACY_PAGES), min_size=1, max_size=4).map("/".join),
     "bitbucket": _name,
     "bitbucket-datacenter": st.one_of(
         st.from_regex(r"[A-Z][A-Z0-9_]{0,9}", fullmatch=True), st.from_regex(r"_[a-z][a-z0-9]{0,7}", fullmatch=True)

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, request
 from werkzeug.routing import IntegerConverter
 
 from jolli.api.auth import authenticate
+from jolli.api.schemas import MAX_ID
 from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
 from jolli.store.db import database, database_url, open_database
@@ -28,11 +29,11 @@ WEBHOOK_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` bounded to what the store can hold, so a huge id is a 404, not an overflow."""
+    """``<int:...>`` that never overflows the store: an id beyond BIGINT becomes 0, which no row has (a 404)."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
-                 signed: bool = False) -> None:
-        super().__init__(map, fixed_digits, min, 2**63 - 1 if max is None else max, signed)
+    def to_python(self, value: str) -> int:
+        number = int(super().to_python(value))
+        return number if number <= MAX_ID else 0
 
 
 def _env_int(name: str, default: int) -> int:

@@ -135,6 +135,15 @@ def _integrity_error(exc: peewee.IntegrityError) -> Response:
     )
 
 
+def _out_of_range(exc: Exception) -> Response:
+    # Schemas bound what they load; this is the safety net for a value that still does not fit a column.
+    log.warning("value out of range on %s %s: %s", request.method, request.path, type(exc).__name__)
+    return problem(
+        400, "Invalid input", "a value in the request does not fit the database (too large, too long, or "
+        "holding characters it cannot store)", type_="urn:jolli:problem:invalid-input",
+    )
+
+
 def _database_error(exc: peewee.DatabaseError) -> Response:
     log.error("database error on %s %s: %s", request.method, request.path, type(exc).__name__, exc_info=exc)
     return problem(
@@ -156,6 +165,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(peewee.IntegrityError, _integrity_error)
+    app.register_error_handler(peewee.DataError, _out_of_range)
+    app.register_error_handler(OverflowError, _out_of_range)
     app.register_error_handler(peewee.OperationalError, _database_error)
     app.register_error_handler(peewee.InterfaceError, _database_error)
     app.register_error_handler(peewee.ProgrammingError, _database_error)

@@ -10,7 +10,10 @@ from jolli.cli.source import cli_errors, json_option, note, require_client, serv
 
 @click.group()
 def integration() -> None:
-    """Integrations registered on the server (GitHub Apps, GitLab groups, Gitea hosts ...)."""
+    """Integrations registered on the server.
+
+    GitHub Apps, GitLab groups, Bitbucket workspaces, Gitea hosts ...: what receives pushes for a repo.
+    """
 
 
 @integration.command("list")

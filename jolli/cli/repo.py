@@ -63,11 +63,16 @@ def parse_cmd(
     commit: str | None,
     file_path: str | None,
 ) -> None:
-    """Print the canonical coordinate and derived URLs of each TEXT (URL, scp-like address, browser link).
+    """Print the canonical coordinate and derived URLs of each TEXT.
 
-    Examples: jolli repo parse git@github.com:Org/Repo.git;
-    jolli repo parse --host git.corp=gitlab https://git.corp/group/sub/repo/-/tree/main.
-    Exits 2 when any input was rejected (the others are still printed).
+    TEXT may be host/owner/repo, a clone URL, an scp-like address or a browser link; credentials in it
+    are dropped and never printed. Exits 2 when any input was rejected (the others are still printed).
+
+    \b
+    Examples:
+      jolli repo parse git@github.com:Org/Repo.git
+      jolli repo parse --json --host git.corp=gitlab https://git.corp/group/sub/repo/-/tree/main
+      git remote -v | awk '{print $2}' | jolli repo parse --stdin
     """
     from jolli.coordinates import describe, mask_credentials, normalize
     from jolli.errors import InvalidCoordinate

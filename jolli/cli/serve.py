@@ -44,9 +44,25 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, access_lo
     }
 
 
+def write_problem(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's answer to a request it cannot parse (too long, malformed), as problem+json, not HTML."""
+    import json
+
+    from gunicorn import util
+
+    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int,
+                       "detail": mesg or reason, "errors": {}}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
 def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
     """Run ``app_factory()`` (called in each worker) under gunicorn with ``options``."""
+    from gunicorn import util
     from gunicorn.app.base import BaseApplication
+
+    util.write_error = write_problem  # the workers inherit it: no HTML error page, ever
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

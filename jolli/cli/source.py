@@ -129,7 +129,11 @@ def load_local(file: SourcesFile) -> Loaded:
 
 @click.group()
 def source() -> None:
-    """Sources: git work trees (and other types) mounted here, virtual until linked to a server source."""
+    """Sources mounted here: virtual, or linked to server sources.
+
+    A source is a git work tree (or another type's folder) recorded in the nearest .jolli/sources.json:
+    virtual until 'jolli source link' makes it a server source.
+    """
 
 
 def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:

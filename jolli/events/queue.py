@@ -16,7 +16,7 @@ import peewee
 from jolli.events import leases
 from jolli.events.models import EventJob, SourceLease
 from jolli.events.tx import write_tx
-from jolli.store.db import is_postgres
+from jolli.store.db import database, is_postgres
 from jolli.store.models import utcnow
 
 
@@ -70,15 +70,27 @@ class _LeaseTaken(Exception):
     """The claimed job's (source, branch) was leased by someone else meanwhile: undo the claim."""
 
 
+#: How long a claim may wait for a lock on PostgreSQL before it gives up and tries again.
+CLAIM_LOCK_TIMEOUT = "100ms"
+
+
 def claim_leased(holder: str, lease_seconds: float, attempts: int = 4) -> tuple[EventJob, bool] | None:
     """Claim a job and, when its ``(source, branch)`` is known, its lease too, in one transaction.
 
     Returns the job and whether the lease is held (a legacy job learns its source only when resolved).
     A job whose lease another worker took in the meantime stays untouched (the claim is rolled back).
+
+    On PostgreSQL the claim never waits long for a lock: ``FOR UPDATE SKIP LOCKED`` may keep a lock on
+    a row it looked at and then rejected (another worker's running job) until this transaction ends, so
+    waiting here for that worker's lease could deadlock with it; a short ``lock_timeout`` turns the wait
+    into "taken, try again".
     """
+    postgres = is_postgres()
     for _ in range(attempts):
         try:
             with write_tx():
+                if postgres:
+                    database.execute_sql(f"SET LOCAL lock_timeout = '{CLAIM_LOCK_TIMEOUT}'")
                 job = claim(holder, lease_seconds)
                 if job is None:
                     return None
@@ -89,7 +101,15 @@ def claim_leased(holder: str, lease_seconds: float, attempts: int = 4) -> tuple[
                 return job, True
         except _LeaseTaken:
             continue
+        except peewee.OperationalError as exc:
+            if not _lock_timeout(exc):
+                raise
     return None
+
+
+def _lock_timeout(exc: Exception) -> bool:
+    original = exc.args[0] if exc.args else None
+    return getattr(original, "sqlstate", None) == "55P03" or "lock timeout" in str(exc)
 
 
 def renew(job_id: int, holder: str, lease_seconds: float) -> bool:

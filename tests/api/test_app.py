@@ -71,6 +71,8 @@ def test_huge_numbers_are_400_not_500(api: Api) -> None:
                    "integrationId")
     assert_problem(api.get(f"/api/sources?after={2**80}"), 400, "after")
     assert_problem(api.get(f"/api/spaces/{2**80}/sources"), 404)
+    assert_problem(api.post(f"/api/spaces/{2**80}/sources", {"sourceId": 1}), 404)
+    assert_problem(api.delete(f"/api/sources/{2**64}"), 404)
 
 
 @pytest.fixture
@@ -80,6 +82,10 @@ def broken_app(app: Flask) -> Flask:
     @bp.get("/api/boom")
     def boom() -> str:
         raise RuntimeError("secret internals: password=hunter2")
+
+    @bp.get("/api/overflow")
+    def overflow() -> str:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
     app.register_blueprint(bp)
     return app
@@ -94,6 +100,12 @@ def test_a_bug_is_a_json_500_without_the_trace(broken_app: Flask, api: Api, capl
     assert "hunter2" not in text and "Traceback" not in text and "RuntimeError" not in text
     assert body["detail"] == "an unexpected error occurred; it has been logged"
     assert any("unhandled error" in r.getMessage() for r in caplog.records)
+
+
+def test_a_value_the_database_cannot_hold_is_a_400_safety_net(broken_app: Flask, api: Api) -> None:
+    api.client = broken_app.test_client()
+    body = assert_problem(api.get("/api/overflow"), 400)
+    assert "does not fit the database" in body["detail"] and "SQLite" not in body["detail"]
 
 
 def test_database_down_is_a_json_503(app: Flask, anonymous: Api, monkeypatch: pytest.MonkeyPatch) -> None:

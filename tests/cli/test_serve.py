@@ -101,6 +101,19 @@ def test_serve_on_the_embedded_default_answers_an_authenticated_call(serve: Any)
     assert status == 401 and headers["Content-Type"] == "application/problem+json"
 
 
+def test_requests_gunicorn_rejects_get_problem_json_not_html(serve: Any) -> None:
+    base = serve("--workers", "1")
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /api/sources?x=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414") and b"Content-Type: application/problem+json" in head
+    assert json.loads(body)["status"] == 414 and b"<html" not in raw
+
+
 def test_serve_on_each_store(serve: Any, db_url: str) -> None:
     base = serve("--workers", "1", "--threads", "2", "--database-url", db_url)
     runner = CliRunner()

@@ -43,6 +43,9 @@ def test_registered_by_its_hook_with_nested_namespaces() -> None:
         "https://gitlab.com/group/sub/repo/-/blob/main/README.md",
         "https://gitlab.com/group/sub/repo/-/commit/" + SHA,
         "https://gitlab.com/group/sub/repo/-/merge_requests/7",
+        "https://gitlab.com/group/sub/repo/tree/main",  # links from before GitLab 16
+        "https://gitlab.com/group/sub/repo/blob/main/docs/a.md",
+        "https://gitlab.com/group/sub/repo/commit/" + SHA,
     ],
 )
 def test_url_shapes(text: str) -> None:
@@ -54,6 +57,11 @@ def test_any_depth_of_groups_and_a_single_owner() -> None:
     assert normalize("https://gitlab.com/team/repo/-/tree/main", plugins=PLUGINS) == RepoCoordinate(
         "gitlab.com", "team", "repo"
     )
+
+
+def test_groups_named_like_pages_still_nest_when_nothing_follows() -> None:
+    assert normalize("gitlab.com/group/tree/repo", plugins=PLUGINS).owner == "group/tree"
+    assert normalize("gitlab.com/group/sub/commits", plugins=PLUGINS).name == "commits"
 
 
 def test_self_managed_host_registered_to_gitlab() -> None:
