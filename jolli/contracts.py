@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 from jolli.coordinates import COORDINATE_RE
 
 REPO_HINT = "a repo coordinate host/owner/repo, e.g. github.com/org/backend"
-NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z"
 NAME_HINT = "1-128 characters: letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 

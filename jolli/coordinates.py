@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from jolli.registry import Plugins, ProviderRegistry
 
 #: The seed's rule for a canonical coordinate.
-COORDINATE_RE = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+$")
+COORDINATE_RE = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+\Z")
 
 #: What ``normalize`` accepts, quoted in every rejection.
 ACCEPTED = (

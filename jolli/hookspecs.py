@@ -85,11 +85,11 @@ def jolli_process_space(space_id: int, event: Any, changes: Any) -> dict[str, An
         "implement jolli_register_source_types(registry) and call registry.add(...) instead"
     )
 )
-def jolli_source_types() -> list[SourceType]:
+def jolli_source_types() -> list[SourceType] | None:
     """Deprecated: return a list of source types. Use :func:`jolli_register_source_types`.
 
     Kept so plugins written against the first preview keep working; registering a plugin that
     implements it emits a :class:`JolliDeprecationWarning` pointing at the implementation.
 
-    :return: a list of :class:`jolli.source_type.SourceType` instances.
+    :return: a list of :class:`jolli.source_type.SourceType` instances (``None``: none).
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, url_for
+from flask import Blueprint, Response, g, jsonify, url_for
 from marshmallow import fields, validate
 
 from jolli.api import rules
@@ -170,18 +170,31 @@ def patch_cursor(source_id: int) -> dict[str, Any]:
         row = get_source(source_id, org)
         value = _cursor_value(row, data["value"])
         version = row.cursor_version if expected is None else expected
-        swapped = (
-            Source.update(cursor_value=value, cursor_updated_at=utcnow(), cursor_version=Source.cursor_version + 1)
-            .where((Source.id == row.id) & (Source.org == org) & (Source.cursor_version == version))
-            .execute()
-        )
-        if swapped:
+        if _swap(row, value, version):
             return dump(get_source(source_id, org))
     current = get_source(source_id, org).cursor_version
     raise Conflict(
         f"the cursor changed meanwhile: its version is {current}, expected {version}; read the source and retry",
         fields={"expectedVersion": [f"is {current} now"]},
     )
+
+
+def _swap(row: Source, value: str, version: int) -> bool:
+    """``UPDATE ... WHERE cursor_version = version``, recorded in the cursor history when it matched."""
+    from jolli.events.models import CursorHistory
+    from jolli.events.tx import write_tx
+
+    now = utcnow()
+    with write_tx():
+        swapped = (
+            Source.update(cursor_value=value, cursor_updated_at=now, cursor_version=version + 1)
+            .where((Source.id == row.id) & (Source.cursor_version == version))
+            .execute()
+        )
+        if swapped:
+            CursorHistory.create(source=row.id, version=version + 1, old_value=row.cursor_value, new_value=value,
+                                 worker=f"api token {g.token.id}", created_at=now)
+    return bool(swapped)
 
 
 def _cursor_value(row: Source, value: str) -> str:

@@ -27,7 +27,7 @@ SchemaRef = type[Schema] | Schema
 STATUS_TEXT = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 400: "Invalid input",
     401: "Missing, unknown or revoked bearer token", 404: "Not found (or another org's)",
-    405: "Method not allowed", 409: "Conflict", 413: "Body too large", 422: "Not available",
+    405: "Method not allowed", 409: "Conflict", 413: "Body too large", 414: "URI too long", 422: "Not available",
     500: "Unexpected error", 503: "Database unavailable",
 }
 _CONVERTER_TYPES = {"int": {"type": "integer", "minimum": 0}, "default": {"type": "string"}}
@@ -70,7 +70,7 @@ def _operation(info: Mapping[str, Any], public: bool, has_path_args: bool) -> di
         if schema is not None:
             entry["content"] = _content(schema)
         responses[str(status)] = entry
-    errors = set(info["errors"]) | {500}
+    errors = set(info["errors"]) | {414, 500}
     if not public:
         errors.add(401)
     if has_path_args:
@@ -140,4 +140,18 @@ def build_spec(app: Flask) -> dict[str, Any]:
         spec.path(path=path, operations=ops, parameters=params or None)
     document: dict[str, Any] = spec.to_dict()
     document["security"] = [{"bearer": []}]
+    _registered_names(document)
     return document
+
+
+def _registered_names(document: dict[str, Any]) -> None:
+    """Source types and providers are what the loaded plugins contribute: list them as enums."""
+    from jolli.registry import get_plugins
+
+    plugins = get_plugins()
+    enums = {"type": plugins.source_types.names(), "provider": plugins.providers.names()}
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        if name.endswith(("Create", "Patch")):
+            for prop, values in enums.items():
+                if prop in schema.get("properties", {}) and values:
+                    schema["properties"][prop]["enum"] = values

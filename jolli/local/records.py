@@ -16,11 +16,11 @@ from jolli.errors import InvalidInput
 
 VERSION = 1
 #: ``jolli.contracts.NAME_RE`` (a source name).
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z"
 #: ``jolli.coordinates.COORDINATE_RE`` (a canonical repo coordinate).
-COORDINATE_PATTERN = r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+$"
+COORDINATE_PATTERN = r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+\Z"
 #: A key of ``mounts``: a server source id.
-SOURCE_ID_PATTERN = r"^[1-9][0-9]{0,18}$"
+SOURCE_ID_PATTERN = r"^[1-9][0-9]{0,18}\Z"
 
 
 @dataclass

@@ -12,16 +12,19 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from typing import IO, Any
+from urllib.parse import urljoin
 
 from jolli import errors
 
 from jolli_archive import __version__
+from jolli_archive.fields import validate_url
 
 #: Largest archive downloaded, and largest total of its unpacked members (guards against zip bombs).
 MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024
 MAX_UNPACKED_BYTES = 4 * 1024 * 1024 * 1024
 TIMEOUT = (10, 60)  # connect, read (seconds)
 CHUNK = 1024 * 1024
+MAX_REDIRECTS = 5
 
 
 class ArchiveUnavailable(errors.JolliError):
@@ -72,16 +75,26 @@ def _session() -> Any:
 
 
 def _request(method: str, url: str, **kwargs: Any) -> Any:
+    """One request, following at most :data:`MAX_REDIRECTS` redirects, each to a URL ``validate_url``
+    accepts (``https://``, an allowed host), so a redirect cannot lead the worker elsewhere."""
     import requests
 
-    try:
-        response = _session().request(method, url, timeout=TIMEOUT, allow_redirects=True, **kwargs)
-    except requests.RequestException as exc:
-        raise ArchiveUnavailable(f"{method} {display_url(url)} failed: {type(exc).__name__}") from None
-    if response.status_code >= 400:
-        response.close()
-        raise ArchiveUnavailable(f"{method} {display_url(url)} answered HTTP {response.status_code}")
-    return response
+    session = _session()
+    for _ in range(MAX_REDIRECTS + 1):
+        validate_url(url)
+        try:
+            response = session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
+        except requests.RequestException as exc:
+            raise ArchiveUnavailable(f"{method} {display_url(url)} failed: {type(exc).__name__}") from None
+        if response.is_redirect and response.headers.get("Location"):
+            response.close()
+            url = urljoin(url, response.headers["Location"])
+            continue
+        if response.status_code >= 400:
+            response.close()
+            raise ArchiveUnavailable(f"{method} {display_url(url)} answered HTTP {response.status_code}")
+        return response
+    raise ArchiveUnavailable(f"{method} {display_url(url)}: more than {MAX_REDIRECTS} redirects")
 
 
 def head(url: str) -> RemoteInfo:

@@ -6,6 +6,7 @@ Errors are :class:`jolli.errors.InvalidInput` naming the field, so the API answe
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,7 +70,23 @@ def validate_url(value: Any, field: str = "url") -> str:
         raise _invalid(field, "must name a host, e.g. https://example.com/release.tar.gz")
     if parts.fragment:
         raise _invalid(field, "must not contain a #fragment")
+    allowed = allowed_hosts()
+    if allowed is not None and not host_allowed(parts.hostname, allowed):
+        raise _invalid(field, f"host {parts.hostname!r} is not in JOLLI_ARCHIVE_ALLOWED_HOSTS")
     return url
+
+
+def allowed_hosts() -> list[str] | None:
+    """``JOLLI_ARCHIVE_ALLOWED_HOSTS`` (comma list; ``*.example.com`` covers subdomains), or ``None``: any."""
+    raw = os.environ.get("JOLLI_ARCHIVE_ALLOWED_HOSTS")
+    if raw is None:
+        return None
+    return [h.strip().lower() for h in raw.split(",") if h.strip()]
+
+
+def host_allowed(host: str, allowed: list[str]) -> bool:
+    host = host.lower()
+    return any(host == a or (a.startswith("*.") and host.endswith(a[1:])) for a in allowed)
 
 
 def validate_own_fields(own: Any, prefix: str = "") -> dict[str, Any]:

@@ -8,6 +8,7 @@ import json
 import pytest
 import responses
 from archive_files import make_tar, make_zip
+from jolli.errors import InvalidInput
 from jolli.source_type import ChangeSet
 
 from jolli_archive.fetch import ArchiveUnavailable
@@ -131,7 +132,27 @@ def test_stale_only_when_the_head_is_the_cursor(archive: ArchiveSourceType) -> N
 
 
 def test_source_without_url_is_a_clear_error(archive: ArchiveSourceType) -> None:
-    from jolli.errors import InvalidInput
-
     with pytest.raises(InvalidInput, match="no url"):
         archive.detect_changes({"name": "docs", "fields": {}}, None, digest(V1))
+
+
+@responses.activate
+def test_redirects_are_followed_only_to_https(archive: ArchiveSourceType) -> None:
+    responses.add(responses.GET, URL, status=302, headers={"Location": "/v2/docs.zip"})
+    responses.add(responses.GET, "https://downloads.example.com/v2/docs.zip", body=V1)
+    assert archive.check(URL).digest == digest(V1)
+    responses.replace(responses.GET, URL, status=302, headers={"Location": "http://10.0.0.1/internal.zip"})
+    with pytest.raises(InvalidInput, match="https://"):
+        archive.check(URL)
+    assert not any("10.0.0.1" in call.request.url for call in responses.calls)
+
+
+@responses.activate
+def test_allowed_hosts_limit_what_is_fetched(archive: ArchiveSourceType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOLLI_ARCHIVE_ALLOWED_HOSTS", "*.example.com")
+    responses.add(responses.GET, URL, status=302, headers={"Location": "https://evil.test/docs.zip"})
+    with pytest.raises(InvalidInput, match="JOLLI_ARCHIVE_ALLOWED_HOSTS"):
+        archive.check(URL)
+    assert len(responses.calls) == 1
+    with pytest.raises(InvalidInput, match="evil.test"):
+        archive.validate_fields({"url": "https://evil.test/a.zip"})
