@@ -343,11 +343,13 @@ class Plugins:
 
     @property
     def source_types(self) -> SourceTypeRegistry:
-        return self._registries()[0]
+        built = self._built  # lock-free once built: this sits on hot paths such as normalize()
+        return built[0] if built is not None else self._registries()[0]
 
     @property
     def providers(self) -> ProviderRegistry:
-        return self._registries()[1]
+        built = self._built
+        return built[1] if built is not None else self._registries()[1]
 
     @property
     def hook(self) -> Any:
@@ -448,6 +450,9 @@ _plugins_lock = threading.Lock()
 def get_plugins() -> Plugins:
     """The process-wide plugin manager (created on first use; loads lazily)."""
     global _plugins
+    current = _plugins
+    if current is not None:
+        return current
     with _plugins_lock:
         if _plugins is None:
             _plugins = Plugins()

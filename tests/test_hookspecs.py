@@ -36,14 +36,29 @@ def _test_functions() -> set[str]:
     return names
 
 
-def test_the_four_hooks_and_the_deprecated_one_exist() -> None:
-    assert HOOKS == [
-        "jolli_process_space",
-        "jolli_register_commands",
-        "jolli_register_providers",
-        "jolli_register_source_types",
-        "jolli_source_types",
-    ]
+#: Every hook ever released; the versioning rule says none disappears before a major release.
+RELEASED = {
+    "jolli_process_space", "jolli_register_commands", "jolli_register_providers", "jolli_register_source_types",
+    "jolli_source_types",
+}
+
+
+def test_no_released_hook_disappears() -> None:
+    assert set(HOOKS) >= RELEASED, f"hooks removed without a major release: {RELEASED - set(HOOKS)}"
+
+
+def _deprecation(hook: str) -> Warning | None:
+    opts: dict[str, Any] = getattr(hookspecs, hook).jolli_spec
+    return opts.get("warn_on_impl")
+
+
+@pytest.mark.parametrize("hook", [h for h in HOOKS if _deprecation(h) is not None])
+def test_deprecated_hooks_name_their_replacement_and_are_marked_in_the_docs(hook: str) -> None:
+    warning = _deprecation(hook)
+    assert isinstance(warning, JolliDeprecationWarning)
+    replacements = [h for h in HOOKS if h != hook and h in str(warning)]
+    assert replacements and all(_deprecation(r) is None for r in replacements)
+    assert any(hook in h and "deprecated" in h for h in _doc_headings())
 
 
 @pytest.mark.parametrize("hook", HOOKS)

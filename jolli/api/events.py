@@ -54,7 +54,7 @@ class RetryBodySchema(StrictSchema):
     space_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), data_key="spaceIds")
 
 
-def _page(query: peewee.ModelSelect, key: peewee.Field, args: dict[str, Any]) -> tuple[list[Any], int | None]:
+def _page(query: Any, key: peewee.Field, args: dict[str, Any]) -> tuple[list[Any], int | None]:
     limit, after, desc = args["limit"], args.get("after"), args.get("order") == "desc"
     if after is not None:
         query = query.where(key < after if desc else key > after)
@@ -65,14 +65,14 @@ def _page(query: peewee.ModelSelect, key: peewee.Field, args: dict[str, Any]) ->
     return rows, None
 
 
-def _owned(model: type[peewee.Model], object_id: int, org: Org, what: str) -> Any:
+def _owned(model: Any, object_id: int, org: Org, what: str) -> Any:
     row = model.get_or_none((model.id == object_id) & (model.org == org))
     if row is None:
         raise NotFound(f"no {what} {object_id}", fields={"id": [f"no {what} {object_id} in this org"]})
     return row
 
 
-def _events_page(query: peewee.ModelSelect, args: dict[str, Any]) -> dict[str, Any]:
+def _events_page(query: Any, args: dict[str, Any]) -> dict[str, Any]:
     if "status" in args:
         query = query.where(SourceEvent.status == args["status"])
     rows, after = _page(query, SourceEvent.id, args)

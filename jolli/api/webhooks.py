@@ -24,5 +24,5 @@ def receive_webhook(integration_id: int) -> tuple[Response, int]:
     """Verify the delivery with the integration's secret, then store one source event per matching source."""
     integration = load_integration(integration_id)
     body = request.get_data(cache=False)  # 413 past the webhook body limit
-    result = receive(integration, request.headers, body)
+    result = receive(integration, dict(request.headers), body)
     return jsonify(result.to_dict()), result.http_status

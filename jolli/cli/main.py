@@ -42,20 +42,31 @@ class LazyGroup(click.Group):
         from jolli.registry import get_plugins
 
         plugins = get_plugins()
-        for impl in reversed(plugins.hook.jolli_register_commands.get_hookimpls()):
+        for impl in plugins.hook.jolli_register_commands.get_hookimpls():  # registration order
+            before = dict(self.commands)
             try:
                 impl.function(**{arg: self for arg in impl.argnames})
             except Exception as exc:  # noqa: BLE001 - one broken plugin must not break the CLI
                 click.echo(f"warning: plugin {impl.plugin_name!r} could not add commands: {exc}", err=True)
+            for name in list(self.commands):
+                if name in COMMANDS or (name in before and self.commands[name] is not before[name]):
+                    click.echo(
+                        f"warning: plugin {impl.plugin_name!r} tried to replace the command {name!r}; ignored",
+                        err=True,
+                    )
+                    if name in before:
+                        self.commands[name] = before[name]
+                    else:
+                        del self.commands[name]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
         return sorted(set(COMMANDS) | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.commands:
-            return self.commands[cmd_name]
         target = COMMANDS.get(cmd_name)
+        if target is None and cmd_name in self.commands:
+            return self.commands[cmd_name]
         if target is None:
             self._load_plugin_commands()
             return self.commands.get(cmd_name)

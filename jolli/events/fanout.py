@@ -8,6 +8,7 @@ are its enabled bindings whose ``jrnPattern``, when set, matches the event JRN; 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import peewee
 
@@ -37,12 +38,12 @@ def event_jrn_for(org_name: str, repo: str, branch: str) -> str:
 
 def affected_space_ids(source_id: int, jrn: str) -> list[int]:
     """Sorted ids of the spaces whose enabled binding to ``source_id`` accepts ``jrn``."""
-    rows = (
+    rows: Any = (
         SpaceSource.select(SpaceSource.space, SpaceSource.jrn_pattern)
         .where(SpaceSource.source == source_id, SpaceSource.enabled == True)  # noqa: E712
         .tuples()
     )
-    return sorted({space_id for space_id, pattern in rows if pattern_accepts(pattern, jrn)})
+    return sorted({int(space_id) for space_id, pattern in rows if pattern_accepts(pattern, jrn)})
 
 
 def pattern_accepts(pattern: str | None, jrn: str) -> bool:

@@ -40,6 +40,10 @@ class JSONTextField(peewee.TextField):
 class SourceEvent(BaseModel):
     """One push to one source, processed once for each affected space."""
 
+    id = peewee.AutoField()
+    org_id: int
+    source_id: int
+    integration_id: int | None
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
     source = peewee.ForeignKeyField(Source, backref="events", on_delete="CASCADE")
     integration = peewee.ForeignKeyField(Integration, null=True, on_delete="SET NULL")
@@ -69,6 +73,9 @@ class SourceEvent(BaseModel):
 class EventJob(BaseModel):
     """A queued unit of work: a fanout event, or a legacy per-space job (``payload``)."""
 
+    id = peewee.AutoField()
+    org_id: int | None
+    event_id: int | None
     org = peewee.ForeignKeyField(Org, null=True, on_delete="CASCADE")
     kind = peewee.CharField(max_length=16, default="event")  # event | legacy
     event = peewee.ForeignKeyField(SourceEvent, null=True, backref="jobs", on_delete="CASCADE")
@@ -95,6 +102,8 @@ class EventJob(BaseModel):
 class EventSpace(BaseModel):
     """Where one space stands for one event; the unique key makes "processed twice" impossible."""
 
+    id = peewee.AutoField()
+    event_id: int
     event = peewee.ForeignKeyField(SourceEvent, backref="spaces", on_delete="CASCADE")
     space_id = peewee.IntegerField()
     job_id = peewee.IntegerField(null=True)  # the job that recorded the latest state
@@ -113,6 +122,9 @@ class EventSpace(BaseModel):
 class SpaceAudit(BaseModel):
     """One outcome for one (event, space): processed, skipped-duplicate, skipped-stale or failed."""
 
+    id = peewee.AutoField()
+    org_id: int
+    event_id: int | None
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
     event = peewee.ForeignKeyField(SourceEvent, null=True, backref="audit", on_delete="CASCADE")
     job_id = peewee.IntegerField(null=True)
@@ -138,6 +150,7 @@ class SpaceAudit(BaseModel):
 class SourceLease(BaseModel):
     """The right to process one ``(source, branch)`` until ``expires_at``."""
 
+    id = peewee.AutoField()
     source_id = peewee.IntegerField()
     branch_key = peewee.CharField(max_length=255)  # the branch, or "" for none
     holder = peewee.CharField(max_length=128)
@@ -152,6 +165,9 @@ class SourceLease(BaseModel):
 class CursorHistory(BaseModel):
     """One compare-and-swap advance of a source cursor (``version`` is the new ``cursor_version``)."""
 
+    id = peewee.AutoField()
+    source_id: int
+    event_id: int | None
     source = peewee.ForeignKeyField(Source, backref="cursor_history", on_delete="CASCADE")
     version = peewee.IntegerField()
     old_value = peewee.CharField(max_length=512, null=True)
@@ -168,6 +184,9 @@ class CursorHistory(BaseModel):
 class WebhookDelivery(BaseModel):
     """A verified webhook delivery and what it became (accepted, duplicate or ignored, and why)."""
 
+    id = peewee.AutoField()
+    org_id: int
+    integration_id: int
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
     integration = peewee.ForeignKeyField(Integration, on_delete="CASCADE")
     provider = peewee.CharField(max_length=64)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from jolli.errors import JolliError
 from jolli.events import audit, cursor, leases, legacy, queue
 from jolli.events.ancestry import Verdict, is_behind_or_equal, judge
 from jolli.events.audit import Outcome
@@ -26,6 +27,7 @@ from jolli.events.errors import LegacyJobError
 from jolli.events.model import SourceEventView
 from jolli.events.models import EventJob, EventSpace, SourceEvent
 from jolli.events.tx import write_tx
+from jolli.registry import get_plugins
 from jolli.store.db import database
 from jolli.store.models import Source, utcnow
 
@@ -88,9 +90,8 @@ class Heartbeat:
 
 def default_hook_caller() -> HookCaller:
     """The plugin hook relay's ``jolli_process_space`` (every registered implementation)."""
-    from jolli.registry import get_plugins
-
-    return get_plugins().hook.jolli_process_space  # type: ignore[no-any-return]
+    caller: HookCaller = get_plugins().hook.jolli_process_space
+    return caller
 
 
 class JobProcessor:
@@ -120,6 +121,9 @@ class JobProcessor:
         except LeaseLost:
             log.warning("jobId=%s: lease lost mid-job; another worker will finish it", job.id)
             return JobResult(job.id, "lost")
+        except JolliError as exc:  # e.g. the source type's plugin is not installed: said, retried, no trace
+            log.warning("jobId=%s eventId=%s cannot be processed: %s", job.id, job.event_id, exc.message)
+            return self._job_failed(job, exc.message)
         except Exception as exc:  # noqa: BLE001 - a job failure is recorded and retried, never fatal
             log.exception("jobId=%s failed: %s", job.id, type(exc).__name__)
             return self._job_failed(job, f"{type(exc).__name__}: {exc}")
@@ -130,7 +134,7 @@ class JobProcessor:
             try:
                 resolved = legacy.resolve(job, mirrors=self.settings.git_mirrors)
             except LegacyJobError as exc:
-                if leased:
+                if leased and job.source_id is not None:
                     leases.release(job.source_id, job.branch_key, self.holder)
                 queue.finish(job.id, self.holder, status="dead", error=exc.message)
                 log.warning("jobId=%s legacy job dead-lettered: %s", job.id, exc.message)
@@ -165,6 +169,7 @@ class JobProcessor:
                 queue.finish(job.id, self.holder, status="dead", error="the source no longer exists")
                 leases.release(event.source_id, event.branch, self.holder)
             return JobResult(job.id, "dead", event.id, detail="source deleted")
+        get_plugins().source_type(source.type)  # NotAvailable (plugin not installed): the job waits and retries
         states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id,
                                                                    EventSpace.space_id.in_(spaces))} if spaces else {}
         now = utcnow()

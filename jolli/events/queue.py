@@ -10,6 +10,7 @@ that matches only while the claim is free.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import peewee
 
@@ -20,7 +21,7 @@ from jolli.store.db import database, is_postgres
 from jolli.store.models import utcnow
 
 
-def _claimable(job: type[EventJob], now: datetime, holder: str) -> peewee.Expression:
+def _claimable(job: Any, now: datetime, holder: str) -> peewee.Expression:
     leased = SourceLease.select(SourceLease.id).where(
         SourceLease.source_id == job.source_id,
         SourceLease.branch_key == job.branch_key,
@@ -175,5 +176,5 @@ def due_exists() -> bool:
 
 def counts() -> dict[str, int]:
     """Jobs per status (for ``jolli worker --once`` and the tests)."""
-    rows = EventJob.select(EventJob.status, peewee.fn.COUNT(EventJob.id)).group_by(EventJob.status).tuples()
-    return {status: count for status, count in rows}
+    rows: Any = EventJob.select(EventJob.status, peewee.fn.COUNT(EventJob.id)).group_by(EventJob.status).tuples()
+    return {str(status): int(count) for status, count in rows}

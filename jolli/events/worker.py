@@ -50,7 +50,7 @@ class Worker:
             reason = f"taken over {job.takeovers} times from workers that stopped (crash loop?)"
             with write_tx():
                 queue.finish(job.id, self.name, status="dead", error=reason)
-                if leased:
+                if leased and job.source_id is not None:
                     leases.release(job.source_id, job.branch_key, self.name)
             log.error("jobId=%s dead-lettered: %s", job.id, reason)
             return JobResult(job.id, "dead", job.event_id, detail=reason)

@@ -1,1 +1,6 @@
-"""Helpers for testing jolli plugins (the ``pytest11`` plugin lives in :mod:`jolli.testing.pytest_plugin`)."""
+"""Helpers for testing jolli plugins.
+
+The ``pytest11`` plugin in :mod:`jolli.testing.pytest_plugin` gives the ``jolli_*`` fixtures (loaded
+automatically once jolli is installed); :mod:`jolli.testing.helpers` has the same tools without pytest.
+docs/plugins.md, "Test fixtures reference", lists them.
+"""

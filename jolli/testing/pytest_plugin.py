@@ -91,6 +91,7 @@ def jolli_app(
     from jolli.store.migrate import upgrade
 
     monkeypatch.setenv("JOLLI_DATABASE_URL", jolli_database_url)
+    previous = database.obj
     upgrade(open_database(jolli_database_url))
     app = create_app({"TESTING": True, "DATABASE_URL": jolli_database_url})
     try:
@@ -98,6 +99,8 @@ def jolli_app(
     finally:
         if not database.is_closed():
             database.close()
+        if previous is not None:
+            database.initialize(previous)  # whatever the surrounding suite had opened
 
 
 @pytest.fixture

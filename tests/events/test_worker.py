@@ -95,7 +95,7 @@ def test_a_failing_space_is_retried_with_backoff_without_blocking_the_others(
     assert [space for _, space, _ in hook.calls] == [s1, s3, s2]
     assert outcomes(event) == [(s1, "processed", 1), (s2, "failed", 1), (s3, "processed", 1), (s2, "processed", 2)]
     failed = SpaceAudit.get(SpaceAudit.outcome == "failed")
-    assert "space %d is broken" % s2 in failed.reason
+    assert f"space {s2} is broken" in failed.reason
     assert SourceEvent.get_by_id(event.id).status == "processed"
 
 

@@ -342,6 +342,20 @@ def test_hook_process_space(installed: Path, jolli_client: Any, jolli_org: Any, 
 
 
 @responses.activate
+def test_jolli_worker_once_processes_an_archive_event(installed: Path, jolli_client: Any, jolli_org: Any,
+                                                      jolli_cli_runner: Any) -> None:
+    source_id = _stored_source(jolli_org)
+    space = _space_bound_to(jolli_client, "handbook", source_id)
+    responses.add(responses.GET, URL, body=V2)
+    event_id = _event(jolli_org, source_id, digest(V2))
+    result = jolli_cli_runner.invoke(["worker", "--once", "--log-level", "warning"])
+    assert result.exit_code == 0, result
+    event = jolli_client.get(f"/api/events/{event_id}").get_json()
+    assert [(a["spaceId"], a["outcome"], a["detail"]["fileCount"]) for a in event["audit"]] == [(space, "processed", 3)]
+    assert jolli_client.get(f"/api/sources/{source_id}").get_json()["cursor"]["value"] == digest(V2)
+
+
+@responses.activate
 def test_trace_plugins_logs_the_workers_hook_calls(installed: Path, jolli_client: Any, jolli_org: Any,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    caplog: pytest.LogCaptureFixture) -> None:
@@ -412,7 +426,6 @@ def test_uninstalled_cli_still_lists_and_shows_an_archive_source_added_before(
     assert NOT_AVAILABLE in shown.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="needs the worker to check the source type first (diff in the plugin-author report)")
 def test_uninstalled_worker_reports_not_available_instead_of_processing(uninstalled: None, jolli_client: Any,
                                                                         jolli_org: Any) -> None:
     source_id = _stored_source(jolli_org)

@@ -4,6 +4,8 @@ their own, run by pytest (``pytester``), with jolli's ``pytest11`` plugin loaded
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -174,6 +176,16 @@ def test_every_fixture_is_prefixed_and_none_is_autouse() -> None:
     assert fixtures, "the plugin defines fixtures"
     assert sorted(n for n in fixtures if not n.startswith("jolli_")) == []
     assert "autouse=True" not in inspect.getsource(pytest_plugin)
+
+
+def test_loading_the_plugin_imports_neither_flask_peewee_requests_nor_plugins() -> None:
+    """Every pytest run in an environment with jolli loads this plugin: it must cost nothing."""
+    code = (
+        "import sys, jolli.testing.pytest_plugin; "
+        "print(sorted(m for m in ('flask', 'peewee', 'requests', 'jolli.registry') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_isolated_plugins_restores_the_manager_and_the_cli_commands() -> None:

@@ -19,8 +19,9 @@ def archive() -> None:
 @click.argument("url")
 @click.option("--format", "fmt", type=click.Choice(fields.FORMATS), help="Archive format (default: from the URL).")
 @click.option("--since", "since", metavar="CURSOR", help="Compare with this cursor and list changed files.")
+@click.option("--head", "head_only", is_flag=True, help="Only ask for the ETag and size (HEAD); download nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def check(url: str, fmt: str | None, since: str | None, as_json: bool) -> None:
+def check(url: str, fmt: str | None, since: str | None, head_only: bool, as_json: bool) -> None:
     """Download URL and print its cursor (sha256 digest), ETag, size and member count.
 
     With --since, also say whether it changed since that cursor and, when this machine has seen that
@@ -31,6 +32,9 @@ def check(url: str, fmt: str | None, since: str | None, as_json: bool) -> None:
         since = fields.validate_cursor(since) if since else None
     except InvalidInput as exc:
         fail(exc.message)
+    if head_only:
+        _check_head(url, as_json)
+        return
     try:
         snapshot = ArchiveSourceType().check(url, fmt or fields.format_from_url(url))
     except JolliError as exc:
@@ -60,3 +64,17 @@ def check(url: str, fmt: str | None, since: str | None, as_json: bool) -> None:
                 click.echo(f"  {name}")
         elif result["changed"]:
             click.echo("  (the listing of that version was not recorded on this machine)")
+
+
+def _check_head(url: str, as_json: bool) -> None:
+    """``--head``: the server's ETag (a valid cursor) and size, without downloading."""
+    try:
+        info = fetch.head(url)
+    except JolliError as exc:
+        fail(exc.message, EXIT_SERVER)
+    if as_json:
+        emit_json({"url": fetch.display_url(url), "etag": info.etag, "size": info.length,
+                   "lastModified": info.last_modified})
+        return
+    click.echo(f"etag     {info.etag or '- (the server sends none: check without --head for a digest)'}")
+    click.echo(f"size     {'-' if info.length is None else f'{info.length} bytes'}")

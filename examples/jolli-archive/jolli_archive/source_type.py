@@ -49,8 +49,9 @@ class ArchiveSourceType(SourceType):
     requires_repo = False
     uses_repo = False
 
-    def validate_fields(self, fields_: dict[str, Any]) -> dict[str, Any]:
-        return fields.validate_fields(fields_)
+    def validate_fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The whole source (``fields: {url, format}`` checked, no repo/branch/integration), normalised."""
+        return fields.validate_fields(values)
 
     def validate_cursor(self, value: str) -> str:
         return fields.validate_cursor(value)

@@ -91,3 +91,12 @@ def test_check_reports_a_failed_download_with_exit_1(jolli_cli_runner) -> None:
     result = jolli_cli_runner.invoke(["archive", "check", URL])
     assert result.exit_code == 1
     assert "HTTP 503" in result.stderr
+
+
+@responses.activate
+def test_check_head_reads_the_etag_without_downloading(jolli_cli_runner) -> None:
+    responses.add(responses.HEAD, URL, headers={"ETag": '"v7"', "Content-Length": "1234"})
+    result = jolli_cli_runner.invoke(["archive", "check", URL, "--head", "--json"])
+    assert result.exit_code == 0, result
+    assert (result.json()["etag"], result.json()["size"]) == ('"v7"', 1234)
+    assert [c.request.method for c in responses.calls] == ["HEAD"]

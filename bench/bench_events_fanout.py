@@ -1,0 +1,89 @@
+"""One push to a source bound to 1,000 spaces, with a no-op handler: fanout vs 1,000 legacy per-space jobs.
+
+Run by hand (not by the tests)::
+
+    python bench/bench_events_fanout.py [--spaces 1000] [--store sqlite|postgres|both]
+
+Prints, per store: the seconds the worker needs for the one fanout event (target: under 2 s) and for the
+same push queued as 1,000 legacy per-space jobs, and the ratio (target: at least 10x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _events_common import NoOp, fresh_database, only_plugins, sha  # noqa: E402
+
+
+def seed(spaces: int) -> tuple[object, object, object]:
+    from jolli.store.models import Integration, Org, Source, Space, SpaceSource
+
+    org = Org.create(name="bench")
+    integration = Integration.create(org=org, provider="github", host="github.com", webhook_secret="x")
+    source = Source.create(org=org, name="app", type="git", repo="github.com/bench/app", branch="main")
+    Space.insert_many([{"org": org.id, "name": f"s{i}"} for i in range(spaces)]).execute()
+    ids = [s.id for s in Space.select(Space.id).order_by(Space.id)]
+    SpaceSource.insert_many([{"space": i, "source": source.id} for i in ids]).execute()
+    return org, integration, source
+
+
+def run(store: str, spaces: int) -> tuple[float, float]:
+    from jolli.events import legacy
+    from jolli.events.config import EventSettings
+    from jolli.events.intake import store_pushes
+    from jolli.events.models import EventJob
+    from jolli.events.tx import write_tx
+    from jolli.events.worker import Worker
+    from jolli.provider import CanonicalPush
+
+    settings = EventSettings(lease_seconds=30)
+    results = []
+    for shape in ("fanout", "legacy"):
+        with fresh_database(store):
+            handler = NoOp()
+            only_plugins((handler, "noop"))
+            org, integration, source = seed(spaces)
+            if shape == "fanout":
+                store_pushes(integration, [CanonicalPush("github.com/bench/app", "refs/heads/main", sha(0), sha(1))])
+            else:
+                from jolli.store.models import SpaceSource
+
+                jrn = "jrn::path:/home/bench/sources/github.com/bench/app/main"
+                with write_tx():
+                    for binding in SpaceSource.select(SpaceSource.space):
+                        legacy.enqueue({"spaceId": binding.space_id, "integrationId": integration.id,
+                                        "eventJrn": jrn, "killSandbox": False, "sourceId": source.id,
+                                        "afterSha": sha(1)})
+            jobs = EventJob.select().count()
+            started = time.perf_counter()
+            Worker(settings).drain()
+            elapsed = time.perf_counter() - started
+            assert handler.calls == spaces, (shape, handler.calls)
+            assert not EventJob.select().where(EventJob.status != "done").exists()
+            print(f"  {store:8} {shape:6}: {jobs:5} job(s), {spaces} spaces in {elapsed:6.2f} s "
+                  f"({spaces / elapsed:7.0f} spaces/s)")
+            results.append(elapsed)
+    return results[0], results[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spaces", type=int, default=1000)
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    args = parser.parse_args()
+    stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    print(f"one push, {args.spaces} spaces, no-op handler")
+    for store in stores:
+        fanout, legacy_time = run(store, args.spaces)
+        verdict = "OK" if fanout < 2.0 and legacy_time / fanout >= 10 else "MISSED"
+        print(f"  {store:8} fanout {fanout:.2f} s (target < 2 s); legacy/fanout = {legacy_time / fanout:.1f}x "
+              f"(target >= 10x): {verdict}")
+
+
+if __name__ == "__main__":
+    main()

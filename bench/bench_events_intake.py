@@ -1,0 +1,201 @@
+"""Webhook intake under ``jolli serve`` vs a bare Flask endpoint under the same gunicorn settings.
+
+Run by hand (prints figures; exit code 1 below the target of 50%)::
+
+    python bench/bench_events_intake.py [--store sqlite|postgres|both] [--workers N] [--clients C] [--seconds S]
+
+Both servers run at once on loopback ports with the same gunicorn options
+(:func:`jolli.cli.serve.gunicorn_options`): ``jolli serve`` answering ``POST /api/webhooks/:id`` with real,
+signed GitHub push deliveries (every one a new push, so every one stores an event and its job), and a bare
+Flask app answering ``POST /`` by reading the body and returning a constant 202. ``C`` client processes
+send to one server at a time for ``S`` seconds; rounds alternate and the medians are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import multiprocessing
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_api_throughput import free_port  # noqa: E402
+
+SECRET = "bench-secret"
+
+
+def bare_app() -> Any:
+    from flask import Flask, request
+
+    app = Flask("bare")
+
+    @app.post("/")
+    def accept() -> tuple[dict[str, str], int]:
+        request.get_data()
+        return {"status": "accepted"}, 202
+
+    return app
+
+
+def run_bare(port: int, workers: int, threads: int) -> None:
+    from jolli.cli.serve import gunicorn_options, run_gunicorn
+
+    run_gunicorn(bare_app, gunicorn_options("127.0.0.1", port, workers, threads, False))
+
+
+def sender(port: int, path: str, seconds: float, seed: int, out: Any) -> None:
+    done = errors = 0
+    conn: http.client.HTTPConnection | None = None
+    deadline = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < deadline:
+        n += 1
+        after = f"{seed:08x}{n:032x}"
+        body = (f'{{"ref": "refs/heads/main", "before": "{"0" * 40}", "after": "{after}", '
+                f'"repository": {{"full_name": "bench/app", "html_url": "https://github.com/bench/app"}}}}').encode()
+        headers = {"Content-Type": "application/json", "X-GitHub-Event": "push",
+                   "X-GitHub-Delivery": str(uuid.uuid4()),
+                   "X-Hub-Signature-256": "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status == 202:
+                done += 1
+            else:
+                errors += 1
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = None
+        except OSError:
+            errors += 1
+            if conn is not None:
+                conn.close()
+            conn = None
+    out.put((done, errors))
+
+
+def load(port: int, path: str, clients: int, seconds: float) -> tuple[float, int]:
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    seeds = [int.from_bytes(os.urandom(4), "big") for _ in range(clients)]
+    procs = [ctx.Process(target=sender, args=(port, path, seconds, seeds[i], queue)) for i in range(clients)]
+    started = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    results = [queue.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    elapsed = time.perf_counter() - started
+    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+
+
+def wait_up(port: int) -> None:
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/health")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on port {port} did not answer")
+
+
+def seed(url: str) -> int:
+    from jolli.store.db import close_database, open_database
+    from jolli.store.migrate import upgrade
+    from jolli.store.models import Integration, Org, Source, Space, SpaceSource
+
+    upgrade(open_database(url))
+    org = Org.create(name="bench")
+    integration = Integration.create(org=org, provider="github", host="github.com", webhook_secret=SECRET)
+    source = Source.create(org=org, name="app", type="git", repo="github.com/bench/app", branch="main")
+    for i in range(3):
+        SpaceSource.create(space=Space.create(org=org, name=f"s{i}"), source=source)
+    close_database()
+    return int(integration.id)
+
+
+def one_store(store: str, args: argparse.Namespace) -> float:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _events_common import fresh_database
+
+    with fresh_database(store) as url:
+        integration_id = seed(url)
+        jolli_port, bare_port = free_port(), free_port()
+        jolli_bin = str(Path(sys.executable).with_name("jolli"))
+        servers = [
+            subprocess.Popen([jolli_bin, "serve", "--port", str(jolli_port), "--workers", str(args.workers),
+                              "--threads", str(args.threads), "--database-url", url], stderr=subprocess.DEVNULL),
+            subprocess.Popen([sys.executable, __file__, "--bare", str(bare_port), "--workers", str(args.workers),
+                              "--threads", str(args.threads)], stderr=subprocess.DEVNULL),
+        ]
+        try:
+            wait_up(jolli_port)
+            wait_up(bare_port)
+            print(f"{store}: gunicorn {args.workers} workers x {args.threads} threads; {args.clients} senders; "
+                  f"{args.seconds:g}s per round; {os.cpu_count()} CPUs")
+            bare, jolli = [], []
+            for round_no in range(1, args.rounds + 1):
+                rate, errors = load(bare_port, "/", args.clients, args.seconds)
+                bare.append(rate)
+                print(f"  round {round_no}: bare Flask POST /               {rate:8.0f} req/s ({errors} errors)")
+                rate, errors = load(jolli_port, f"/api/webhooks/{integration_id}", args.clients, args.seconds)
+                jolli.append(rate)
+                print(f"  round {round_no}: jolli POST /api/webhooks/:id   {rate:8.0f} req/s ({errors} errors)")
+        finally:
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(timeout=30)
+        from jolli.events.models import SourceEvent
+        from jolli.store.db import close_database, open_database
+
+        open_database(url)
+        stored = SourceEvent.select().count()
+        close_database()
+    ratio = statistics.median(jolli) / statistics.median(bare)
+    print(f"  median: bare {statistics.median(bare):.0f} req/s, jolli {statistics.median(jolli):.0f} req/s -> "
+          f"{ratio:.0%} (target >= 50%); {stored} events stored")
+    return ratio
+
+
+def main() -> int:
+    from jolli.cli.serve import default_workers
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)  # internal: serve the bare app on this port
+    args = parser.parse_args()
+    if args.bare:
+        run_bare(args.bare, args.workers, args.threads)
+        return 0
+    os.environ.setdefault("JOLLI_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / "jolli-bench-home"))
+    stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    ratios = [one_store(store, args) for store in stores]
+    ok = all(r >= 0.5 for r in ratios)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
