@@ -17,9 +17,9 @@ from flask import Blueprint, Flask, request
 from werkzeug.routing import IntegerConverter
 
 from jolli.api.auth import authenticate
-from jolli.api.schemas import MAX_ID
 from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
+from jolli.api.schemas import MAX_ID
 from jolli.store.db import database, database_url, open_database
 
 #: Default body limit of API calls (bytes); webhooks get :data:`WEBHOOK_MAX_CONTENT_LENGTH`.

@@ -7,16 +7,13 @@ be storable text (no NUL, valid Unicode), so nothing reaches the database that i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 import peewee
 from flask import request
 from marshmallow import Schema, ValidationError
 
 from jolli.errors import InvalidInput
-
-M = TypeVar("M", bound=peewee.Model)
 
 MOUNT_KEYS = ("mountPath", "path", "mount_path")
 MOUNT_MESSAGE = (
@@ -101,7 +98,7 @@ def load_query(schema: Schema) -> dict[str, Any]:
     return load(schema, dict(args))
 
 
-def page(query: peewee.ModelSelect, key: peewee.Field, limit: int, after: int | None) -> tuple[list[Any], int | None]:
+def page(query: Any, key: peewee.Field, limit: int, after: int | None) -> tuple[list[Any], int | None]:
     """One keyset page of ``query`` ordered by ``key``: the rows and the ``after`` of the next page."""
     if after is not None:
         query = query.where(key > after)
@@ -115,11 +112,3 @@ def page(query: peewee.ModelSelect, key: peewee.Field, limit: int, after: int | 
 
 def _key_value(row: Any, key: peewee.Field) -> int:
     return int(row.__data__[key.name])
-
-
-def field_errors(errors: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """``[(field, message), ...]`` as an errors mapping."""
-    out: dict[str, list[str]] = {}
-    for field, message in errors:
-        out.setdefault(field, []).append(message)
-    return out

@@ -149,7 +149,8 @@ def space_audit(space_id: int) -> dict[str, Any]:
 @bp.get("/api/integrations/<int:integration_id>/deliveries")
 @doc(summary="An integration's webhook deliveries", tag="events", query=ListQuerySchema, responses={200: None})
 def deliveries(integration_id: int) -> dict[str, Any]:
-    """Each verified delivery and what it became (accepted, duplicate, ignored and why)."""
+    """Verified deliveries that created no event: ignored (tags, pings, deletions, untracked pushes; with
+    the reason) and duplicates (with the existing event ids). Accepted ones are on record as their events."""
     integration = _owned(Integration, integration_id, current_org(), "integration")
     args = load_query(ListQuerySchema())
     rows, after = _page(WebhookDelivery.select().where(WebhookDelivery.integration == integration.id),

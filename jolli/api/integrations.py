@@ -149,9 +149,9 @@ def list_integrations() -> dict[str, Any]:
     args = load_query(IntegrationQuerySchema())
     if "repo" in args:
         repo = rules.canonical_repo(args["repo"], org)
-        rows = {row.id: row for row in Integration.select().where(Integration.org == org)}
-        found = IntegrationIndex(rules.scope_of(row) for row in rows.values()).match(repo)
-        return IntegrationPageSchema().dump({"items": [integration_dict(rows[found.id])], "next": None})
+        by_id = {row.id: row for row in Integration.select().where(Integration.org == org)}
+        found = IntegrationIndex(rules.scope_of(row) for row in by_id.values()).match(repo)
+        return IntegrationPageSchema().dump({"items": [integration_dict(by_id[int(found.id)])], "next": None})
     query = Integration.select().where(Integration.org == org)
     rows, after = page(query, Integration.id, args["limit"], args.get("after"))
     return IntegrationPageSchema().dump({"items": [integration_dict(r) for r in rows], "next": after})

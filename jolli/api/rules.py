@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import peewee
-
 from jolli.api.errors import Conflict
 from jolli.coordinates import RepoCoordinate
-from jolli.errors import InvalidCoordinate, InvalidInput, NoMatch, NotAvailable
+from jolli.errors import InvalidInput, NoMatch, NotAvailable
 from jolli.matching import IntegrationIndex, IntegrationScope
 from jolli.registry import get_plugins
 from jolli.source_type import SourceType
@@ -38,10 +36,6 @@ def source_type(name: str) -> SourceType:
         raise NotAvailable(exc.message, fields={"type": [exc.message]}) from None
 
 
-def provider_names() -> list[str]:
-    return get_plugins().providers.names()
-
-
 def extra_hosts(org: Org) -> dict[str, str]:
     """Self-hosted hosts this org registered integrations for: host -> provider name."""
     rows = Integration.select(Integration.host, Integration.provider).where(Integration.org == org).distinct()
@@ -54,9 +48,7 @@ def canonical_repo(text: str, org: Org, field: str = "repo") -> RepoCoordinate:
 
     try:
         return normalize(text, extra_hosts=extra_hosts(org), plugins=get_plugins())
-    except InvalidCoordinate as exc:
-        raise InvalidInput(exc.message, fields={field: [exc.message]}) from None
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # InvalidCoordinate included
         raise InvalidInput(exc.message, fields={field: [exc.message]}) from None
 
 
@@ -97,8 +89,8 @@ def check_covered(repo: str, integration: Integration) -> None:
         raise InvalidInput(message, fields={"repo": [message]}) from None
 
 
-def check_unique_name(model: type[peewee.Model], org: Org, name: str | None, exclude_id: int | None = None) -> None:
-    """A 409 when another object of ``model`` in ``org`` already has ``name``."""
+def check_unique_name(model: Any, org: Org, name: str | None, exclude_id: int | None = None) -> None:
+    """A 409 when another object of ``model`` (a model with ``org`` and ``name``) in ``org`` has ``name``."""
     if name is None:
         return
     query = model.select(model.id).where((model.org == org) & (model.name == name))

@@ -85,9 +85,18 @@ def page_schema(item: type[Schema], name: str) -> type[Schema]:
 
 
 # --- sources -----------------------------------------------------------------------------------------
-class SourceSchema(contracts.SourceSchema):
-    """A source (the seed's Source), with the version its cursor compare-and-swap uses."""
+def _type_fields() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(), attribute="fields", data_key="fields", allow_none=True,
+        metadata={"description": "the source type's own fields (e.g. an archive's url), checked by the type"},
+    )
 
+
+class SourceSchema(contracts.SourceSchema):
+    """A source (the seed's Source), with its type's own ``fields`` and the version its cursor
+    compare-and-swap uses."""
+
+    type_fields = _type_fields()
     cursor_version = fields.Integer(data_key="cursorVersion", dump_only=True)
 
 
@@ -98,6 +107,7 @@ class SourceCreateSchema(contracts.SourceSchema):
     branch = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
     type = fields.String(required=True, validate=validate.Length(min=1, max=64))
     integration_id = _id(data_key="integrationId", allow_none=True)
+    type_fields = _type_fields()
 
     class Meta(StrictSchema.Meta):
         exclude = ("id", "cursor", "created_at", "updated_at")
@@ -163,7 +173,10 @@ class IntegrationCreateSchema(contracts.IntegrationSchema):
         validate=[validate.Length(min=1, max=255), validate.Regexp(r"^[A-Za-z0-9.-]+$", error="must be a host name")],
     )
     owner = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
-    repos = fields.List(fields.String(validate=validate.Length(min=1, max=2048)), allow_none=True)
+    repos = fields.List(
+        fields.String(validate=validate.Length(min=1, max=2048)), allow_none=True,
+        validate=validate.Length(min=1, error="must list at least one repo, or be null for all"),
+    )
     name = fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
     installation_id = fields.String(data_key="installationId", allow_none=True, validate=validate.Length(max=128))
     api_base_url = fields.Url(

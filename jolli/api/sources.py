@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, url_for
@@ -48,11 +49,19 @@ def source_dict(row: Source) -> dict[str, Any]:
         "id": row.id, "name": row.name, "type": row.type, "repo": row.repo, "branch": row.branch,
         "integration_id": row.__data__.get("integration"), "enabled": row.enabled, "cursor": cursor,
         "cursor_version": row.cursor_version, "created_at": row.created_at, "updated_at": row.updated_at,
+        "fields": json.loads(row.fields) if row.fields else None,
     }
 
 
 def dump(row: Source) -> dict[str, Any]:
     return _out.dump(source_dict(row))
+
+
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    """Validated values as the columns hold them (``fields`` as JSON text)."""
+    stored = {key: values.get(key) for key in WRITABLE}
+    stored["fields"] = json.dumps(stored["fields"], sort_keys=True) if stored["fields"] else None
+    return stored
 
 
 def get_source(source_id: int, org: Org) -> Source:
@@ -76,6 +85,10 @@ def checked(org: Org, values: dict[str, Any], exclude_id: int | None = None) -> 
     if stype.requires_repo and values.get("repo") is None:
         raise InvalidInput(f"a {stype.name} source needs repo", fields={"repo": ["required for this type"]})
     values = rules.type_fields(stype, values)
+    own = values.get("fields")
+    if own is not None and (not isinstance(own, dict) or len(json.dumps(own)) > MAX_FIELDS_JSON):
+        raise InvalidInput(f"fields must be an object of at most {MAX_FIELDS_JSON} characters as JSON",
+                           fields={"fields": ["too large or not an object"]})
     if values.get("repo") is not None and len(values["repo"]) > 512:
         raise InvalidInput("repo is too long", fields={"repo": ["at most 512 characters"]})
     integration_id = values.get("integration_id")
@@ -91,7 +104,8 @@ def checked(org: Org, values: dict[str, Any], exclude_id: int | None = None) -> 
     return values
 
 
-WRITABLE = ("name", "type", "repo", "branch", "integration_id", "enabled")
+WRITABLE = ("name", "type", "repo", "branch", "integration_id", "enabled", "fields")
+MAX_FIELDS_JSON = 16384
 
 
 @bp.get("/api/sources")
@@ -117,7 +131,7 @@ def create_source() -> tuple[Response, int]:
     org = current_org()
     values = checked(org, load_body(SourceCreateSchema()))
     now = utcnow()
-    row = Source.create(org=org, created_at=now, updated_at=now, **{k: values.get(k) for k in WRITABLE})
+    row = Source.create(org=org, created_at=now, updated_at=now, **_stored(values))
     response = jsonify(dump(row))
     response.headers["Location"] = url_for("sources.get_source_view", source_id=row.id)
     return response, 201
@@ -138,10 +152,13 @@ def patch_source(source_id: int) -> dict[str, Any]:
     org = current_org()
     row = get_source(source_id, org)
     changes = load_body(SourcePatchSchema())
-    current = {key: getattr(row, key) for key in WRITABLE if key != "integration_id"}
+    current = {key: getattr(row, key) for key in WRITABLE if key not in ("integration_id", "fields")}
     current["integration_id"] = row.__data__.get("integration")
+    current["fields"] = json.loads(row.fields) if row.fields else None
     values = checked(org, {**current, **changes}, exclude_id=row.id)
-    updates = {key: values.get(key) for key in WRITABLE if values.get(key) != current.get(key)}
+    stored = _stored(values)
+    updates = {key: value for key, value in stored.items() if value != row.__data__.get(
+        "integration" if key == "integration_id" else key)}
     if updates:
         updates["updated_at"] = utcnow()
         Source.update(**updates).where((Source.id == row.id) & (Source.org == org)).execute()

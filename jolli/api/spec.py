@@ -30,7 +30,7 @@ STATUS_TEXT = {
     405: "Method not allowed", 409: "Conflict", 413: "Body too large", 414: "URI too long", 422: "Not available",
     500: "Unexpected error", 503: "Database unavailable",
 }
-_CONVERTER_TYPES = {"int": {"type": "integer", "minimum": 0}, "default": {"type": "string"}}
+_CONVERTER_TYPES: dict[str, dict[str, Any]] = {"int": {"type": "integer", "minimum": 0}, "default": {"type": "string"}}
 _ARG_RE = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
@@ -59,7 +59,7 @@ def doc(
     return decorate
 
 
-def _content(schema: SchemaRef | None, mime: str = "application/json") -> dict[str, Any]:
+def _content(schema: SchemaRef | str | None, mime: str = "application/json") -> dict[str, Any]:
     return {mime: {"schema": schema}} if schema is not None else {}
 
 
@@ -108,7 +108,7 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
         conv = match.group("conv") or "default"
         params.append({
             "in": "path", "name": match.group("name"), "required": True,
-            "schema": dict(_CONVERTER_TYPES.get(conv, _CONVERTER_TYPES["default"])),
+            "schema": dict(_CONVERTER_TYPES.get(conv) or _CONVERTER_TYPES["default"]),
         })
     return _ARG_RE.sub(lambda m: "{" + m.group("name") + "}", rule), params
 
@@ -141,7 +141,21 @@ def build_spec(app: Flask) -> dict[str, Any]:
     document: dict[str, Any] = spec.to_dict()
     document["security"] = [{"bearer": []}]
     _registered_names(document)
+    _ecma_patterns(document)
     return document
+
+
+def _ecma_patterns(node: Any) -> None:
+    """OpenAPI patterns are ECMA-262: Python's ``\\A``/``\\Z`` anchors become ``^``/``$`` (same meaning there)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                node[key] = value.replace("\\A", "^").replace("\\Z", "$")
+            else:
+                _ecma_patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            _ecma_patterns(item)
 
 
 def _registered_names(document: dict[str, Any]) -> None:

@@ -113,7 +113,7 @@ def token_list(org_name: str | None, database_url: str | None, as_json: bool) ->
         emit_json(rows)
     else:
         table(["id", "org", "name", "prefix", "last used", "revoked"],
-              [(r["id"], r["org"], r["name"], r["prefix"] + "...", r["lastUsedAt"], r["revokedAt"]) for r in rows])
+              [(r["id"], r["org"], r["name"], f"{r['prefix']}...", r["lastUsedAt"], r["revokedAt"]) for r in rows])
 
 
 @token.command("revoke")

@@ -64,7 +64,7 @@ def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
 
     util.write_error = write_problem  # the workers inherit it: no HTML error page, ever
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 if value is not None and key in self.cfg.settings:

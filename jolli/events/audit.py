@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from jolli.events.models import SourceEvent, SpaceAudit
+from jolli.events import rawsql as raw
+from jolli.events.models import SourceEvent
 from jolli.store.models import utcnow
 
 log = logging.getLogger("jolli.events")
@@ -16,6 +18,10 @@ SKIPPED_DUPLICATE = "skipped-duplicate"
 SKIPPED_STALE = "skipped-stale"
 FAILED = "failed"
 OUTCOMES = (PROCESSED, SKIPPED_DUPLICATE, SKIPPED_STALE, FAILED)
+
+
+def as_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 @dataclass
@@ -30,30 +36,17 @@ class Outcome:
 
 
 def write(event: SourceEvent, outcomes: list[Outcome], *, job_id: int | None, worker: str | None) -> None:
-    """Insert the audit rows (one statement) and log one line per outcome."""
+    """Insert the audit rows (one statement per 500) and log one line per outcome."""
     if not outcomes:
         return
-    now = utcnow()
-    rows = [
-        {
-            "org": event.org_id,
-            "event": event.id,
-            "job_id": job_id,
-            "space_id": o.space_id,
-            "source_id": event.source_id,
-            "event_jrn": event.event_jrn,
-            "head_sha": event.head_sha,
-            "outcome": o.outcome,
-            "reason": o.reason,
-            "attempt": o.attempt,
-            "detail": o.detail,
-            "worker": worker,
-            "created_at": now,
-        }
-        for o in outcomes
-    ]
-    for start in range(0, len(rows), 500):
-        SpaceAudit.insert_many(rows[start : start + 500]).execute()
+    now = raw.naive(utcnow())
+    raw.insert_many(
+        "space_audit",
+        ["org_id", "event_id", "job_id", "space_id", "source_id", "event_jrn", "head_sha", "outcome", "reason",
+         "attempt", "detail", "worker", "created_at"],
+        [(event.org_id, event.id, job_id, o.space_id, event.source_id, event.event_jrn, event.head_sha, o.outcome,
+          o.reason, o.attempt, as_json(o.detail), worker, now) for o in outcomes],
+    )
     for o in outcomes:
         level = logging.WARNING if o.outcome == FAILED else logging.INFO
         log.log(

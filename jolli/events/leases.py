@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import peewee
 
+from jolli.events import rawsql as raw
 from jolli.events.models import SourceLease
 from jolli.events.tx import write_tx
 from jolli.store.models import utcnow
@@ -24,24 +25,22 @@ def branch_key(branch: str | None) -> str:
 
 def acquire(source_id: int, branch: str | None, holder: str, seconds: float) -> bool:
     """Take (or re-take) the lease for ``holder``; ``False`` while another holder's lease is live."""
-    now = utcnow()
+    now = raw.naive(utcnow())
     key = branch_key(branch)
     expires = now + timedelta(seconds=seconds)
-    taken = (
-        SourceLease.update(holder=holder, expires_at=expires, acquired_at=now)
-        .where(
-            SourceLease.source_id == source_id,
-            SourceLease.branch_key == key,
-            (SourceLease.expires_at <= now) | (SourceLease.holder == holder),
-        )
-        .execute()
+    taken = raw.execute(
+        "UPDATE source_lease SET holder = ?, expires_at = ?, acquired_at = ? "
+        "WHERE source_id = ? AND branch_key = ? AND (expires_at <= ? OR holder = ?)",
+        (holder, expires, now, source_id, key, now, holder),
     )
     if taken:
         return True
     try:
-        with write_tx():
-            SourceLease.create(source_id=source_id, branch_key=key, holder=holder, expires_at=expires,
-                               acquired_at=now)
+        with write_tx():  # a savepoint when inside a transaction
+            raw.execute(
+                "INSERT INTO source_lease (source_id, branch_key, holder, expires_at, acquired_at) VALUES (?, ?, ?, ?, ?)",
+                (source_id, key, holder, expires, now),
+            )
         return True
     except peewee.IntegrityError:
         return False
@@ -49,17 +48,12 @@ def acquire(source_id: int, branch: str | None, holder: str, seconds: float) -> 
 
 def fence(source_id: int, branch: str | None, holder: str, seconds: float) -> bool:
     """Renew the lease if ``holder`` still has it; call inside the transaction that records outcomes."""
-    now = utcnow()
-    return bool(
-        SourceLease.update(expires_at=now + timedelta(seconds=seconds))
-        .where(
-            SourceLease.source_id == source_id,
-            SourceLease.branch_key == branch_key(branch),
-            SourceLease.holder == holder,
-            SourceLease.expires_at > now,
-        )
-        .execute()
-    )
+    now = raw.naive(utcnow())
+    return bool(raw.execute(
+        "UPDATE source_lease SET expires_at = ? WHERE source_id = ? AND branch_key = ? AND holder = ? "
+        "AND expires_at > ?",
+        (now + timedelta(seconds=seconds), source_id, branch_key(branch), holder, now),
+    ))
 
 
 renew = fence
@@ -68,11 +62,10 @@ renew = fence
 def release(source_id: int, branch: str | None, holder: str) -> None:
     """Give the lease up (only if ``holder`` still has it). The row stays, expired, so the next
     :func:`acquire` of this ``(source, branch)`` is a single ``UPDATE``."""
-    SourceLease.update(expires_at=utcnow()).where(
-        SourceLease.source_id == source_id,
-        SourceLease.branch_key == branch_key(branch),
-        SourceLease.holder == holder,
-    ).execute()
+    raw.execute(
+        "UPDATE source_lease SET expires_at = ? WHERE source_id = ? AND branch_key = ? AND holder = ?",
+        (raw.naive(utcnow()), source_id, branch_key(branch), holder),
+    )
 
 
 def expires_at(source_id: int, branch: str | None) -> datetime | None:

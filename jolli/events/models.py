@@ -9,7 +9,7 @@ how the code reads and writes it. Times are stored as naive UTC and read back as
 - :class:`SpaceAudit`: append-only outcomes (processed, skipped-duplicate, skipped-stale, failed).
 - :class:`SourceLease`: who may process ``(source, branch)`` until when.
 - :class:`CursorHistory`: every compare-and-swap advance of a source cursor, one row per version.
-- :class:`WebhookDelivery`: every verified delivery and what became of it (incl. ignored tags and pings).
+- :class:`WebhookDelivery`: a verified delivery that created no event (ignored: tags, pings...; duplicates).
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ class CursorHistory(BaseModel):
 
 
 class WebhookDelivery(BaseModel):
-    """A verified webhook delivery and what it became (accepted, duplicate or ignored, and why)."""
+    """A verified delivery that created no event: ignored (and why) or a duplicate (of which events)."""
 
     id = peewee.AutoField()
     org_id: int

@@ -20,6 +20,7 @@ from typing import Any
 
 from jolli.errors import JolliError
 from jolli.events import audit, cursor, leases, legacy, queue
+from jolli.events import rawsql as raw
 from jolli.events.ancestry import Verdict, is_behind_or_equal, judge
 from jolli.events.audit import Outcome
 from jolli.events.config import EventSettings
@@ -34,6 +35,8 @@ from jolli.store.models import Source, utcnow
 log = logging.getLogger("jolli.events.worker")
 
 TERMINAL = ("processed", "skipped-stale")
+SPACE_COLUMNS = ("event_id", "space_id", "job_id", "status", "attempts", "next_attempt_at", "reason", "detail",
+                 "updated_at")
 HookCaller = Callable[..., Any]
 
 
@@ -267,8 +270,11 @@ class JobProcessor:
                 EventSpace.update(**values).where(EventSpace.id == state.id).execute()
             states[o.space_id] = EventSpace(id=state.id if state else None, event=event.id, space_id=o.space_id,
                                             **values)
-        for start in range(0, len(inserts), 500):
-            EventSpace.insert_many(inserts[start : start + 500]).execute()
+        if inserts:
+            raw.insert_many("event_space", [*SPACE_COLUMNS], [
+                (event.id, i["space_id"], job.id, i["status"], i["attempts"],
+                 raw.naive(i["next_attempt_at"]) if i["next_attempt_at"] else None, i["reason"],
+                 audit.as_json(i["detail"]), raw.naive(now)) for i in inserts])
         audit.write(event, outcomes, job_id=job.id, worker=self.holder)
 
     # --- cursor, settling ----------------------------------------------------------------------------

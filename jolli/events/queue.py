@@ -15,6 +15,7 @@ from typing import Any
 import peewee
 
 from jolli.events import leases
+from jolli.events import rawsql as raw
 from jolli.events.models import EventJob, SourceLease
 from jolli.events.tx import write_tx
 from jolli.store.db import database, is_postgres
@@ -22,6 +23,7 @@ from jolli.store.models import utcnow
 
 
 def _claimable(job: Any, now: datetime, holder: str) -> peewee.Expression:
+    """The claim condition as a query-builder expression (for the SQLite candidate scan)."""
     leased = SourceLease.select(SourceLease.id).where(
         SourceLease.source_id == job.source_id,
         SourceLease.branch_key == job.branch_key,
@@ -34,36 +36,39 @@ def _claimable(job: Any, now: datetime, holder: str) -> peewee.Expression:
     return due & ~peewee.fn.EXISTS(leased)
 
 
+_CLAIMABLE = (
+    "((j.status = 'queued' AND j.run_after <= ?) OR (j.status = 'running' AND j.claimed_until < ?)) "
+    "AND NOT EXISTS (SELECT 1 FROM source_lease l WHERE l.source_id = j.source_id "
+    "AND l.branch_key = j.branch_key AND l.expires_at > ? AND l.holder <> ?)"
+)
+_SET_CLAIM = (
+    "UPDATE event_job SET status = 'running', claimed_by = ?, claimed_until = ?, updated_at = ?, "
+    "takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END "
+)
+
+
 def claim(holder: str, lease_seconds: float) -> EventJob | None:
     """Claim the oldest claimable job for ``holder`` until ``lease_seconds`` from now, or ``None``."""
-    now = utcnow()
+    now = raw.naive(utcnow())
     until = now + timedelta(seconds=lease_seconds)
-    updates = {
-        EventJob.status: "running",
-        EventJob.claimed_by: holder,
-        EventJob.claimed_until: until,
-        EventJob.updated_at: now,
-        EventJob.takeovers: EventJob.takeovers + peewee.Case(None, [(EventJob.status == "running", 1)], 0),
-    }
+    names = raw.columns(EventJob)
+    condition = (now, now, now, holder)
     if is_postgres():
-        inner = EventJob.alias("j")
-        pick = (
-            inner.select(inner.id)
-            .where(_claimable(inner, now, holder))
-            .order_by(inner.id)
-            .limit(1)
-            .for_update(skip_locked=True)
+        found = raw.rows(
+            _SET_CLAIM + "WHERE id = (SELECT j.id FROM event_job j WHERE " + _CLAIMABLE
+            + " ORDER BY j.id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " + ", ".join(names),
+            (holder, until, now, *condition),
         )
-        rows = list(EventJob.update(updates).where(EventJob.id.in_(pick)).returning(EventJob).execute())
-        return rows[0] if rows else None
-    candidates = [
-        row.id
-        for row in EventJob.select(EventJob.id).where(_claimable(EventJob, now, holder)).order_by(EventJob.id).limit(8)
-    ]
-    for job_id in candidates:
-        changed = EventJob.update(updates).where(EventJob.id == job_id, _claimable(EventJob, now, holder)).execute()
+        return raw.instance(EventJob, names, found[0]) if found else None
+    candidates = raw.rows("SELECT j.id FROM event_job j WHERE " + _CLAIMABLE + " ORDER BY j.id LIMIT 8", condition)
+    for (job_id,) in candidates:
+        changed = raw.execute(
+            _SET_CLAIM + "WHERE id = ? AND id IN (SELECT j.id FROM event_job j WHERE j.id = ? AND " + _CLAIMABLE + ")",
+            (holder, until, now, job_id, job_id, *condition),
+        )
         if changed:
-            return EventJob.get_by_id(job_id)
+            found = raw.rows(f"SELECT {', '.join(names)} FROM event_job WHERE id = ?", (job_id,))
+            return raw.instance(EventJob, names, found[0])
     return None
 
 
@@ -115,52 +120,37 @@ def _lock_timeout(exc: Exception) -> bool:
 
 def renew(job_id: int, holder: str, lease_seconds: float) -> bool:
     """Extend ``holder``'s claim on a job; ``False`` when the claim was lost."""
-    until = utcnow() + timedelta(seconds=lease_seconds)
-    return bool(
-        EventJob.update(claimed_until=until)
-        .where(EventJob.id == job_id, EventJob.claimed_by == holder, EventJob.status == "running")
-        .execute()
-    )
+    until = raw.naive(utcnow()) + timedelta(seconds=lease_seconds)
+    return bool(raw.execute(
+        "UPDATE event_job SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'",
+        (until, job_id, holder),
+    ))
 
 
 def release(job_id: int, holder: str, *, run_after: datetime, error: str | None = None,
             failed: bool = False) -> bool:
     """Give a claimed job back to the queue, due at ``run_after`` (``failed``: count a job-level error)."""
-    now = utcnow()
-    updates: dict[peewee.Field, object] = {
-        EventJob.status: "queued",
-        EventJob.run_after: run_after,
-        EventJob.claimed_by: None,
-        EventJob.claimed_until: None,
-        EventJob.updated_at: now,
-    }
+    failure = ", failures = failures + 1, last_error = ?" if failed else ""
+    params: tuple[Any, ...] = (raw.naive(run_after), raw.naive(utcnow()))
     if failed:
-        updates[EventJob.failures] = EventJob.failures + 1
-        updates[EventJob.last_error] = error
-    return bool(
-        EventJob.update(updates)
-        .where(EventJob.id == job_id, EventJob.claimed_by == holder, EventJob.status == "running")
-        .execute()
-    )
+        params += (error,)
+    return bool(raw.execute(
+        "UPDATE event_job SET status = 'queued', run_after = ?, claimed_by = NULL, claimed_until = NULL, "
+        "updated_at = ?" + failure + " WHERE id = ? AND claimed_by = ? AND status = 'running'",
+        (*params, job_id, holder),
+    ))
 
 
 def finish(job_id: int, holder: str, *, status: str = "done", error: str | None = None) -> bool:
     """Mark a claimed job ``done`` or ``dead`` (dead letter, with the reason)."""
-    now = utcnow()
-    updates: dict[peewee.Field, object] = {
-        EventJob.status: status,
-        EventJob.claimed_by: None,
-        EventJob.claimed_until: None,
-        EventJob.updated_at: now,
-        EventJob.finished_at: now,
-    }
-    if error is not None:
-        updates[EventJob.last_error] = error
-    return bool(
-        EventJob.update(updates)
-        .where(EventJob.id == job_id, EventJob.claimed_by == holder, EventJob.status == "running")
-        .execute()
-    )
+    now = raw.naive(utcnow())
+    keep_error = "" if error is None else ", last_error = ?"
+    params: tuple[Any, ...] = (status, now, now) + (() if error is None else (error,))
+    return bool(raw.execute(
+        "UPDATE event_job SET status = ?, claimed_by = NULL, claimed_until = NULL, updated_at = ?, "
+        "finished_at = ?" + keep_error + " WHERE id = ? AND claimed_by = ? AND status = 'running'",
+        (*params, job_id, holder),
+    ))
 
 
 def due_exists() -> bool:

@@ -27,8 +27,8 @@ _PG_LOCK_KEY = 0x6A6F6C6C69  # "jolli"
 
 
 def _real(database: peewee.Database | peewee.DatabaseProxy) -> peewee.Database:
-    obj = getattr(database, "obj", database)
-    if obj is None:
+    obj = database.obj if isinstance(database, peewee.DatabaseProxy) else database
+    if not isinstance(obj, peewee.Database):
         raise RuntimeError("the database is not open: call jolli.store.db.open_database() first")
     return obj
 

@@ -35,6 +35,9 @@ class UTCDateTimeField(peewee.DateTimeField):
 
 
 class BaseModel(peewee.Model):
+    #: Declared (peewee adds the same implicitly) so type checkers know every model has ``id``.
+    id = peewee.AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False

