@@ -16,7 +16,7 @@ from marshmallow import fields, validate
 
 from jolli.api.auth import current_org
 from jolli.api.bodies import load_query
-from jolli.api.schemas import PageQuerySchema
+from jolli.api.schemas import MAX_ID, PageQuerySchema
 from jolli.api.spec import doc
 from jolli.contracts import StrictSchema
 from jolli.errors import InvalidInput
@@ -42,16 +42,29 @@ class ListQuerySchema(PageQuerySchema):
 
 class EventQuerySchema(ListQuerySchema):
     status = fields.String(validate=validate.OneOf(EVENT_STATUSES))
-    source_id = fields.Integer(data_key="sourceId", validate=validate.Range(min=1))
+    source_id = fields.Integer(data_key="sourceId", validate=validate.Range(min=1, max=MAX_ID))
 
 
 class AuditQuerySchema(ListQuerySchema):
     outcome = fields.String(validate=validate.OneOf(OUTCOMES))
-    event_id = fields.Integer(data_key="eventId", validate=validate.Range(min=1))
+    event_id = fields.Integer(data_key="eventId", validate=validate.Range(min=1, max=MAX_ID))
 
 
 class RetryBodySchema(StrictSchema):
-    space_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), data_key="spaceIds")
+    space_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)), data_key="spaceIds")
+
+
+class LegacyJobSchema(StrictSchema):
+    """A per-space job in the legacy shape (what the previous producer queued)."""
+
+    space_id = fields.Integer(data_key="spaceId", required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    integration_id = fields.Integer(data_key="integrationId", required=True, strict=True,
+                                    validate=validate.Range(min=1, max=MAX_ID))
+    event_jrn = fields.String(data_key="eventJrn", required=True, validate=validate.Length(min=1, max=1024))
+    kill_sandbox = fields.Boolean(data_key="killSandbox")
+    source_id = fields.Integer(data_key="sourceId", strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    after_sha = fields.String(data_key="afterSha", validate=validate.Length(min=1, max=512))
+    cursor_sha = fields.String(data_key="cursorSha", validate=validate.Length(min=1, max=512))
 
 
 def _page(query: Any, key: peewee.Field, args: dict[str, Any]) -> tuple[list[Any], int | None]:
@@ -159,7 +172,8 @@ def deliveries(integration_id: int) -> dict[str, Any]:
 
 
 @bp.post("/api/events/legacy-jobs")
-@doc(summary="Queue legacy per-space jobs (rollout)", tag="events", responses={202: None})
+@doc(summary="Queue legacy per-space jobs (rollout)", tag="events", body=LegacyJobSchema, responses={202: None},
+     errors=(400, 404), description="One legacy job object, or a list of 1 to 1000 of them (all or nothing).")
 def queue_legacy_jobs() -> tuple[Response, int]:
     """Accept one legacy job or a list of them, as the previous producer queued them."""
     org = current_org()
@@ -172,7 +186,7 @@ def queue_legacy_jobs() -> tuple[Response, int]:
         for index, item in enumerate(items):
             try:
                 job_ids.append(legacy.enqueue(item, org_id=org.id).id)
-            except InvalidInput as exc:
+            except (InvalidInput, NotFound) as exc:
                 prefix = f"{index}." if isinstance(raw, list) else ""
-                raise InvalidInput(exc.message, fields={prefix + k: v for k, v in exc.fields.items()}) from None
+                raise type(exc)(exc.message, fields={prefix + k: v for k, v in exc.fields.items()}) from None
     return jsonify({"jobIds": job_ids}), 202

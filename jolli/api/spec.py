@@ -26,7 +26,7 @@ SchemaRef = type[Schema] | Schema
 
 STATUS_TEXT = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 400: "Invalid input",
-    401: "Missing, unknown or revoked bearer token", 404: "Not found (or another org's)",
+    401: "Not authenticated (bearer token missing, unknown or revoked; for webhooks, a bad signature)", 404: "Not found (or another org's)",
     405: "Method not allowed", 409: "Conflict", 413: "Body too large", 414: "URI too long", 422: "Not available",
     500: "Unexpected error", 503: "Database unavailable",
 }

@@ -19,7 +19,7 @@ bp = Blueprint("webhooks", __name__)
 
 @bp.post("/api/webhooks/<int:integration_id>")
 @doc(summary="Receive a provider push webhook", tag="webhooks", responses={200: None, 202: None},
-     errors=(401, 413))
+     errors=(400, 401, 413))
 def receive_webhook(integration_id: int) -> tuple[Response, int]:
     """Verify the delivery with the integration's secret, then store one source event per matching source."""
     integration = load_integration(integration_id)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jolli.events import rawsql as raw
 from jolli.events.models import CursorHistory
 from jolli.events.tx import write_tx
-from jolli.store.models import Source, utcnow
+from jolli.store.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -51,40 +52,54 @@ def advance(
         if known is not None:  # the first try trusts the caller's read: one statement less when no one raced
             (current, version), known = known, None
         else:
-            row = Source.select(Source.cursor_value, Source.cursor_version).where(Source.id == source_id).first()
-            if row is None:
+            found = raw.rows("SELECT cursor_value, cursor_version FROM source WHERE id = ?", (source_id,))
+            if not found:
                 return Advance(False, None, None, 0, "source deleted")
-            current, version = row.cursor_value, row.cursor_version or 0
+            current, version = found[0][0], int(found[0][1] or 0)
         if current == head:
             return Advance(False, current, current, version, "cursor already at head")
         if current != judged:
             if current is not None and is_behind(current, version):
                 return Advance(False, current, current, version, "cursor moved to a newer commit meanwhile")
             judged = current
-        now = utcnow()
+        now = raw.naive(utcnow())
         with write_tx():
-            swapped = (
-                Source.update(cursor_value=head, cursor_version=version + 1, cursor_updated_at=now)
-                .where(Source.id == source_id, Source.cursor_version == version)
-                .execute()
+            swapped = raw.execute(
+                "UPDATE source SET cursor_value = ?, cursor_version = ?, cursor_updated_at = ? "
+                "WHERE id = ? AND cursor_version = ?",
+                (head, version + 1, now, source_id, version),
             )
             if swapped:
-                CursorHistory.create(
-                    source=source_id, version=version + 1, old_value=current, new_value=head,
-                    event=event_id, worker=worker, created_at=now,
+                raw.execute(
+                    "INSERT INTO cursor_history (source_id, version, old_value, new_value, event_id, worker, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (source_id, version + 1, current, head, event_id, worker, now),
                 )
                 return Advance(True, current, head, version + 1, "advanced")
     return Advance(False, judged, None, -1, "gave up after repeated compare-and-swap conflicts")
 
 
-def last_setter(source_id: int) -> CursorHistory | None:
-    """The history row of the latest advance of the cursor, if any."""
-    return (
-        CursorHistory.select()
-        .where(CursorHistory.source == source_id)
-        .order_by(CursorHistory.version.desc())
-        .first()
+@dataclass(frozen=True)
+class Setter:
+    """The latest advance of a cursor: its version, the values and the event that made it."""
+
+    version: int
+    old_value: str | None
+    new_value: str
+    event_id: int | None
+
+
+def last_setter(source_id: int) -> Setter | None:
+    """The latest advance of the cursor of ``source_id``, if any."""
+    found = raw.rows(
+        "SELECT version, old_value, new_value, event_id FROM cursor_history WHERE source_id = ? "
+        "ORDER BY version DESC LIMIT 1",
+        (source_id,),
     )
+    if not found:
+        return None
+    version, old_value, new_value, event_id = found[0]
+    return Setter(int(version), old_value, new_value, int(event_id) if event_id is not None else None)
 
 
 def history(source_id: int) -> list[CursorHistory]:

@@ -17,7 +17,7 @@ from typing import Any
 from jolli.errors import InvalidInput
 from jolli.events.ancestry import mirror_path, provider_client
 from jolli.events.create import NewEvent, store_event
-from jolli.events.errors import LegacyJobError
+from jolli.events.errors import LegacyJobError, NotFound
 from jolli.events.fanout import event_jrn_for, merge_space_ids
 from jolli.events.models import LEGACY_VERSION, EventJob, SourceEvent
 from jolli.events.tx import write_tx
@@ -90,7 +90,7 @@ def enqueue(payload: Any, *, org_id: int | None = None) -> EventJob:
     job = LegacyJob.from_payload(payload)
     integration = Integration.get_or_none(Integration.id == job.integration_id)
     if integration is None or (org_id is not None and integration.org_id != org_id):
-        raise InvalidInput(f"no integration {job.integration_id}", fields={"integrationId": ["unknown integration"]})
+        raise NotFound(f"no integration {job.integration_id}", fields={"integrationId": ["unknown integration"]})
     now = utcnow()
     return EventJob.create(
         org=integration.org_id, kind="legacy", payload=job.to_payload(), source_id=None,  # set once resolved

@@ -144,7 +144,7 @@ class JobProcessor:
                 return JobResult(job.id, "dead", detail=exc.message)
             event, spaces, kill_sandbox = resolved.event, [resolved.space_id], resolved.kill_sandbox
         else:
-            found = SourceEvent.get_or_none(SourceEvent.id == job.event_id)
+            found = _event(job.event_id) if job.event_id is not None else None
             if found is None:
                 queue.finish(job.id, self.holder, status="dead", error="the event no longer exists")
                 return JobResult(job.id, "dead", detail="event deleted")
@@ -166,15 +166,14 @@ class JobProcessor:
              beat: Heartbeat) -> JobResult:
         """Work through the spaces in fenced transactions; the last one also moves the cursor, settles
         the job and gives the lease back, so a job costs as few commits as possible."""
-        source = Source.get_or_none(Source.id == event.source_id)
+        source = _source(event.source_id)
         if source is None:
             with write_tx():
                 queue.finish(job.id, self.holder, status="dead", error="the source no longer exists")
                 leases.release(event.source_id, event.branch, self.holder)
             return JobResult(job.id, "dead", event.id, detail="source deleted")
         get_plugins().source_type(source.type)  # NotAvailable (plugin not installed): the job waits and retries
-        states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id,
-                                                                   EventSpace.space_id.in_(spaces))} if spaces else {}
+        states = _states(event.id, spaces)
         now = utcnow()
         verdict = judge(source, event, mirrors=self.settings.git_mirrors, client_factory=self.client_factory)
         work: list[Outcome] = []  # skips are outcomes already; spaces to process have outcome "" (to do)
@@ -203,8 +202,8 @@ class JobProcessor:
             with write_tx():
                 self._fence(event)
                 if first:
-                    SourceEvent.update(status="processing").where(
-                        SourceEvent.id == event.id, SourceEvent.status == "queued").execute()
+                    raw.execute("UPDATE source_event SET status = 'processing' WHERE id = ? AND status = 'queued'",
+                                (event.id,))
                     first = False
                 chunk: list[Outcome] = []
                 hooked = 0
@@ -320,8 +319,8 @@ class JobProcessor:
         return JobResult(job.id, "done", event.id, counts)
 
     def _event_status(self, event: SourceEvent, status: str) -> None:
-        finished = utcnow() if status in ("processed", "failed", "stale") else None
-        SourceEvent.update(status=status, finished_at=finished).where(SourceEvent.id == event.id).execute()
+        finished = raw.naive(utcnow()) if status in ("processed", "failed", "stale") else None
+        raw.execute("UPDATE source_event SET status = ?, finished_at = ? WHERE id = ?", (status, finished, event.id))
 
     def _job_failed(self, job: EventJob, error: str) -> JobResult:
         failures = (job.failures or 0) + 1
@@ -344,3 +343,28 @@ class JobProcessor:
             integration_id=event.integration_id, delivery_id=event.delivery_id, received_at=event.received_at,
             forced=event.forced, legacy=event.origin == "legacy", kill_sandbox=kill_sandbox,
         )
+
+
+_EVENT_COLUMNS = raw.columns(SourceEvent)
+_SOURCE_COLUMNS = raw.columns(Source)
+_STATE_COLUMNS = raw.columns(EventSpace)
+
+
+def _event(event_id: int) -> SourceEvent | None:
+    found = raw.rows(f"SELECT {', '.join(_EVENT_COLUMNS)} FROM source_event WHERE id = ?", (event_id,))
+    return raw.instance(SourceEvent, _EVENT_COLUMNS, found[0]) if found else None
+
+
+def _source(source_id: int) -> Source | None:
+    found = raw.rows(f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM source WHERE id = ?", (source_id,))
+    return raw.instance(Source, _SOURCE_COLUMNS, found[0]) if found else None
+
+
+def _states(event_id: int, spaces: list[int]) -> dict[int, EventSpace]:
+    """The recorded states of ``spaces`` for one event."""
+    if not spaces:
+        return {}
+    found = raw.rows(f"SELECT {', '.join(_STATE_COLUMNS)} FROM event_space WHERE event_id = ?", (event_id,))
+    wanted = set(spaces)
+    states = (raw.instance(EventSpace, _STATE_COLUMNS, row) for row in found)
+    return {state.space_id: state for state in states if state.space_id in wanted}

@@ -123,6 +123,7 @@ def test_another_orgs_events_spaces_and_deliveries_are_404(api: Api, other_api: 
     assert_problem(other_api.post(f"/api/events/{event_id}/retry", {}), 404)
     assert other_api.get("/api/events").get_json()["items"] == []
     assert_problem(api.get("/api/events/99999"), 404)
+    assert_problem(api.get(f"/api/events?sourceId={2**70}"), 400, "sourceId")
 
 
 def test_deliveries_that_created_no_event_are_on_record(api: Api, world: dict[str, Any]) -> None:
@@ -146,4 +147,5 @@ def test_legacy_jobs_are_accepted_during_the_rollout(api: Api, other_api: Api, h
     Worker(SETTINGS).drain()
     assert len(hook.calls) == 1  # two identical legacy jobs: one space, once
     assert_problem(api.post("/api/events/legacy-jobs", [job, {"spaceId": "x"}]), 400, "1.spaceId")
-    assert_problem(other_api.post("/api/events/legacy-jobs", job), 400, "integrationId")
+    assert_problem(other_api.post("/api/events/legacy-jobs", job), 404, "integrationId")
+    assert_problem(api.post("/api/events/legacy-jobs"), 400)
