@@ -8,12 +8,12 @@ Webhooks and the HTTP API live in ``jolli.providers.webhooks.bitbucket`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
-from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
 
+from ._modules import ModuleBackedProvider
 from ._paths import flat_owner_repo, path_part, ref_part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,9 +31,10 @@ BITBUCKET_PAGES = frozenset(
 )  # fmt: skip
 
 
-class BitbucketProvider(GitProvider):
+class BitbucketProvider(ModuleBackedProvider):
     """Bitbucket Cloud: workspaces own repositories on bitbucket.org; not self-hosted."""
 
+    module = "bitbucket"
     name = "bitbucket"
     title = "Bitbucket Cloud"
     hosts = ("bitbucket.org",)
@@ -51,25 +52,6 @@ class BitbucketProvider(GitProvider):
     def file_url(self, repo: RepoCoordinate, ref: str, path: str) -> str:
         return f"{self.web_url(repo)}/src/{ref_part(ref)}/{path_part(path)}"
 
-    def default_api_base_url(self, host: str) -> str:
-        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
-
-        return default_api_base_url(self.name, host)
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        from jolli.providers.webhooks import bitbucket as webhooks
-
-        return webhooks.verify(headers, body, secret)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
-        from jolli.providers.webhooks import bitbucket as webhooks
-
-        return webhooks.parse(headers, body)
-
-    def client(self, integration: IntegrationRef) -> ProviderClient:
-        from jolli.providers.api import bitbucket as api
-
-        return api.Client(integration)
 
 
 @hookimpl

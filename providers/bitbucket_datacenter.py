@@ -9,12 +9,12 @@ in a coordinate); the same mapping as ``jolli.providers.webhooks.bitbucket_datac
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
-from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
 
+from ._modules import ModuleBackedProvider
 from ._paths import path_part, ref_part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,9 +37,10 @@ def owner_for_key(key: str) -> str:
     return key.upper()
 
 
-class BitbucketDataCenterProvider(GitProvider):
+class BitbucketDataCenterProvider(ModuleBackedProvider):
     """Bitbucket Data Center (formerly Bitbucket Server) on hosts registered by integrations."""
 
+    module = "bitbucket_datacenter"
     name = "bitbucket-datacenter"
     title = "Bitbucket Data Center"
     hosts = ()
@@ -89,26 +90,6 @@ class BitbucketDataCenterProvider(GitProvider):
             return f"https://{repo.host}/users/{repo.owner[len(PERSONAL_PREFIX):]}/repos/{repo.name}"
         return f"https://{repo.host}/projects/{repo.owner}/repos/{repo.name}"
 
-    def default_api_base_url(self, host: str) -> str:
-        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
-
-        return default_api_base_url(self.name, host)
-
-    # --- webhooks and API -------------------------------------------------------------------------
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        from jolli.providers.webhooks import bitbucket_datacenter as webhooks
-
-        return webhooks.verify(headers, body, secret)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
-        from jolli.providers.webhooks import bitbucket_datacenter as webhooks
-
-        return webhooks.parse(headers, body)
-
-    def client(self, integration: IntegrationRef) -> ProviderClient:
-        from jolli.providers.api import bitbucket_datacenter as api
-
-        return api.Client(integration)
 
 
 def _clone_key(owner: str) -> str:

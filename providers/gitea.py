@@ -7,12 +7,12 @@ URL shapes: ``owner/repo``, optionally followed by a repository page (``/src/bra
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
-from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
 
+from ._modules import ModuleBackedProvider
 from ._paths import flat_owner_repo, is_full_sha, path_part, ref_part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,9 +31,10 @@ GITEA_PAGES = frozenset(
 )  # fmt: skip
 
 
-class GiteaProvider(GitProvider):
+class GiteaProvider(ModuleBackedProvider):
     """Gitea / Forgejo / Gogs: no public host of its own, every host comes from an integration."""
 
+    module = "gitea"
     name = "gitea"
     title = "Gitea / Forgejo"
     hosts = ()
@@ -52,25 +53,6 @@ class GiteaProvider(GitProvider):
         kind = "commit" if is_full_sha(ref) else "branch"
         return f"{self.web_url(repo)}/src/{kind}/{ref_part(ref)}/{path_part(path)}"
 
-    def default_api_base_url(self, host: str) -> str:
-        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
-
-        return default_api_base_url(self.name, host)
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        from jolli.providers.webhooks import gitea as webhooks
-
-        return webhooks.verify(headers, body, secret)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
-        from jolli.providers.webhooks import gitea as webhooks
-
-        return webhooks.parse(headers, body)
-
-    def client(self, integration: IntegrationRef) -> ProviderClient:
-        from jolli.providers.api import gitea as api
-
-        return api.Client(integration)
 
 
 @hookimpl

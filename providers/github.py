@@ -8,12 +8,12 @@ imported only when used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
-from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
 
+from ._modules import ModuleBackedProvider
 from ._paths import flat_owner_repo, path_part, ref_part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,9 +34,10 @@ GITHUB_PAGES = frozenset(
 )  # fmt: skip
 
 
-class GitHubProvider(GitProvider):
+class GitHubProvider(ModuleBackedProvider):
     """github.com, and GitHub Enterprise Server on hosts registered by integrations."""
 
+    module = "github"
     name = "github"
     title = "GitHub"
     hosts = ("github.com",)
@@ -54,25 +55,6 @@ class GitHubProvider(GitProvider):
     def file_url(self, repo: RepoCoordinate, ref: str, path: str) -> str:
         return f"{self.web_url(repo)}/blob/{ref_part(ref)}/{path_part(path)}"
 
-    def default_api_base_url(self, host: str) -> str:
-        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
-
-        return default_api_base_url(self.name, host)
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        from jolli.providers.webhooks import github as webhooks
-
-        return webhooks.verify(headers, body, secret)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
-        from jolli.providers.webhooks import github as webhooks
-
-        return webhooks.parse(headers, body)
-
-    def client(self, integration: IntegrationRef) -> ProviderClient:
-        from jolli.providers.api import github as api
-
-        return api.Client(integration)
 
 
 @hookimpl

@@ -9,12 +9,12 @@ imported only when used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
-from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
 
+from ._modules import ModuleBackedProvider
 from ._paths import path_part, ref_part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,9 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover
 LEGACY_PAGES = frozenset({"tree", "blob", "blame", "commits", "commit"})
 
 
-class GitLabProvider(GitProvider):
+class GitLabProvider(ModuleBackedProvider):
     """gitlab.com, and self-managed GitLab on hosts registered by integrations; groups may nest."""
 
+    module = "gitlab"
     name = "gitlab"
     title = "GitLab"
     hosts = ("gitlab.com",)
@@ -55,25 +56,6 @@ class GitLabProvider(GitProvider):
     def file_url(self, repo: RepoCoordinate, ref: str, path: str) -> str:
         return f"{self.web_url(repo)}/-/blob/{ref_part(ref)}/{path_part(path)}"
 
-    def default_api_base_url(self, host: str) -> str:
-        from jolli.providers.api.base_urls import default_api_base_url  # one table for providers and clients
-
-        return default_api_base_url(self.name, host)
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        from jolli.providers.webhooks import gitlab as webhooks
-
-        return webhooks.verify(headers, body, secret)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
-        from jolli.providers.webhooks import gitlab as webhooks
-
-        return webhooks.parse(headers, body)
-
-    def client(self, integration: IntegrationRef) -> ProviderClient:
-        from jolli.providers.api import gitlab as api
-
-        return api.Client(integration)
 
 
 @hookimpl
