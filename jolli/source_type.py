@@ -70,3 +70,12 @@ class SourceType:
         if base == head:
             return ChangeSet(base=base, head=head, relation="identical")
         return ChangeSet(base=base, head=head)
+
+
+def unexpected_type_fields(type_name: str, values: dict[str, Any]) -> list[str]:
+    """Messages for a ``fields`` object given to a source type that has no fields of its own."""
+    extra = values.get("fields")
+    if not extra:
+        return []
+    names = ", ".join(sorted(map(str, extra))) if isinstance(extra, dict) else repr(extra)
+    return [f"a {type_name} source takes no type fields (got {names}); remove 'fields'"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from jolli import hookimpl
 from jolli.errors import InvalidInput
-from jolli.source_type import MountInfo, SourceType
+from jolli.source_type import MountInfo, SourceType, unexpected_type_fields
 
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.registry import SourceTypeRegistry
@@ -32,6 +32,8 @@ class FileSourceType(SourceType):
         for key in ("integration_id", "integrationId"):
             if fields.get(key) is not None:
                 errors[key] = ["a file source cannot link an integration (integrations cover git repos); remove it"]
+        if extra := unexpected_type_fields(self.name, fields):
+            errors["fields"] = extra
         if errors:
             raise InvalidInput("invalid file source: " + "; ".join(m for ms in errors.values() for m in ms),
                                fields=errors)

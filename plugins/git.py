@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from jolli import hookimpl
 from jolli.errors import InvalidInput
-from jolli.source_type import ChangeSet, MountInfo, SourceType
+from jolli.source_type import ChangeSet, MountInfo, SourceType, unexpected_type_fields
 
 if TYPE_CHECKING:  # pragma: no cover
     import subprocess
@@ -91,6 +91,8 @@ class GitSourceType(SourceType):
         if integration is not None and repo is None:
             key = "integration_id" if "integration_id" in fields else "integrationId"
             errors[key] = ["linking an integration needs repo: set repo to host/owner/repo"]
+        if extra := unexpected_type_fields(self.name, fields):
+            errors["fields"] = extra
         if errors:
             raise InvalidInput("invalid git source: " + "; ".join(m for ms in errors.values() for m in ms),
                                fields=errors)

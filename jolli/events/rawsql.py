@@ -5,7 +5,7 @@ driver's style; times are passed as naive UTC, the way the models store them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import peewee
 
@@ -44,7 +44,7 @@ def instance(model: type[M], names: list[str], row: tuple[Any, ...]) -> M:
     by_column = model._meta.columns
     values = {by_column[name].name: by_column[name].python_value(value) for name, value in zip(names, row, strict=True)}
     obj = model(**values)
-    obj._dirty.clear()
+    cast(Any, obj)._dirty.clear()  # read, not changed: nothing to save
     return obj
 
 

@@ -194,7 +194,6 @@ def _create(client: Any, name: str = "docs", **fields: Any) -> Any:
     return client.post("/api/sources", json={"name": name, "type": "archive", "fields": fields or {"url": URL}})
 
 
-@pytest.mark.xfail(strict=True, reason="needs the API to accept and store `fields` (diff in the plugin-author report)")
 def test_api_accepts_an_archive_source_and_normalises_its_fields(installed: Path, jolli_client: Any) -> None:
     response = _create(jolli_client, url="https://downloads.example.com/site.tgz")
     assert response.status_code == 201, response.get_json()
@@ -204,7 +203,6 @@ def test_api_accepts_an_archive_source_and_normalises_its_fields(installed: Path
     assert jolli_client.get(f"/api/sources/{body['id']}").get_json()["fields"]["format"] == "tar.gz"
 
 
-@pytest.mark.xfail(strict=True, reason="needs the API to accept and store `fields` (diff in the plugin-author report)")
 @pytest.mark.parametrize(
     ("fields", "field", "words"),
     [

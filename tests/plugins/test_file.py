@@ -82,3 +82,12 @@ def test_staleness_only_knows_equal_cursors() -> None:
     assert FILE.is_stale("2026-11-21", "2026-11-21") is True
     assert FILE.is_stale("2026-11-20", "2026-11-21") is None
     assert FILE.is_stale(None, "2026-11-21") is False
+
+
+def test_a_file_source_refuses_type_fields_it_does_not_have() -> None:
+    from jolli.errors import InvalidInput
+    from jolli.registry import get_plugins
+
+    with pytest.raises(InvalidInput) as caught:
+        get_plugins().source_type("file").validate_fields({"name": "n", "type": "file", "fields": {"x": 1}})
+    assert "remove 'fields'" in caught.value.fields["fields"][0]

@@ -304,3 +304,14 @@ def test_a_bare_mirror_answers_too(repo: Path, history: dict[str, str], tmp_path
     mirror = LocalRepo(str(tmp_path / "mirror.git"))
     assert GIT.is_stale(history["C"], history["A"], mirror) is True
     assert GIT.detect_changes(None, history["B"], history["C"], mirror).files == ("src/app.py",)
+
+
+def test_a_git_source_refuses_type_fields_it_does_not_have() -> None:
+    from jolli.errors import InvalidInput
+    from jolli.registry import get_plugins
+
+    with pytest.raises(InvalidInput) as caught:
+        get_plugins().source_type("git").validate_fields(
+            {"name": "b", "type": "git", "repo": "github.com/o/r", "fields": {"url": "https://x"}}
+        )
+    assert "url" in caught.value.fields["fields"][0]
