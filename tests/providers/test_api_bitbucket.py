@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
-from jolli.providers.api.bitbucket import Client
 from responses import matchers
 
 from jolli.coordinates import RepoCoordinate
 from jolli.http import ProviderError
 from jolli.provider import IntegrationRef
+from jolli.providers.api.bitbucket import Client
 
 TOKEN = "ATCTT3xFfGN0-bitbucket-access-token"
 REPO = RepoCoordinate("bitbucket.org", "atlassian", "geordi")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
-from jolli.providers.api.bitbucket_datacenter import Client
 from responses import matchers
 
 from jolli.coordinates import RepoCoordinate
 from jolli.http import ProviderError
 from jolli.provider import IntegrationRef
+from jolli.providers.api.bitbucket_datacenter import Client
 
 TOKEN = "BBDC-NzQ5ODk2OTk0NjU2OkHTTPAccessToken"
 HOST = "bitbucket.example.com"

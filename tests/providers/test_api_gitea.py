@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
-from jolli.providers.api.gitea import Client
 
 from jolli.coordinates import RepoCoordinate
 from jolli.http import ProviderError
 from jolli.provider import IntegrationRef
+from jolli.providers.api.gitea import Client
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 HOST = "git.example.org"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
-from jolli.providers.api.github import Client
 from responses import matchers
 
 from jolli.coordinates import RepoCoordinate
 from jolli.http import ProviderError
 from jolli.provider import IntegrationRef
+from jolli.providers.api.github import Client
 
 TOKEN = "ghs_InstallationToken0123456789"
 REPO = RepoCoordinate("github.com", "octocat", "Hello-World")

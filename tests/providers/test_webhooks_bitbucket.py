@@ -6,11 +6,11 @@ import copy
 import json
 
 import pytest
-from jolli.providers.webhooks import bitbucket
 from webhook_fixtures import body, sign
 
 from jolli.errors import InvalidInput
 from jolli.provider import ZERO_SHA, WebhookIgnored
+from jolli.providers.webhooks import bitbucket
 
 SECRET = "bitbucket-webhook-secret"
 HEADERS = {"X-Event-Key": "repo:push", "X-Request-UUID": "c1d2e3f4-0000-4000-8000-000000000001"}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from jolli.providers.webhooks import bitbucket_datacenter as dc
 from webhook_fixtures import body, vector
 
 from jolli.coordinates import COORDINATE_RE
 from jolli.errors import InvalidInput
 from jolli.provider import ZERO_SHA, WebhookIgnored
+from jolli.providers.webhooks import bitbucket_datacenter as dc
 
 FIXTURE = "bitbucket-server-refs-changed.json"
 HEADERS = {"X-Event-Key": "repo:refs_changed", "X-Request-Id": "0b7c3a2e-7f1d-4d55-9e83-3f5b8a0c9d11"}

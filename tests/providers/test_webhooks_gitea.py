@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from jolli.providers.webhooks import gitea
 from webhook_fixtures import body, vector
 
 from jolli.errors import InvalidInput
 from jolli.provider import ZERO_SHA, WebhookIgnored
+from jolli.providers.webhooks import gitea
 
 
 @pytest.mark.parametrize("header", ["X-Gitea-Signature", "X-Forgejo-Signature", "x-gitea-signature"])

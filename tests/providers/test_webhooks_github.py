@@ -9,12 +9,12 @@ from datetime import UTC
 from urllib.parse import urlencode
 
 import pytest
-from jolli.providers.webhooks import github
 from webhook_fixtures import body, sign, vector
 
 from jolli.coordinates import COORDINATE_RE
 from jolli.errors import InvalidInput
 from jolli.provider import ZERO_SHA, WebhookIgnored
+from jolli.providers.webhooks import github
 
 SECRET = "s3cr3t-for-tests"
 FIXTURES = [

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from jolli.providers.webhooks import gitlab
 from webhook_fixtures import body
 
 from jolli.errors import InvalidInput
 from jolli.provider import ZERO_SHA, WebhookIgnored
+from jolli.providers.webhooks import gitlab
 
 SECRET = "glpat-like-webhook-secret"
 
