@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
+from jolli.cli.common import cli_errors, json_option, note, require_client, server_option
 from jolli.cli.output import emit_json, table
-from jolli.cli.source import cli_errors, json_option, note, require_client, server_option
 
 
 def _short(sha: str | None) -> str:

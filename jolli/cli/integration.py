@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from jolli.cli.common import cli_errors, json_option, note, require_client, server_option
 from jolli.cli.output import EXIT_INPUT, EXIT_SERVER, emit_json, fail, table
-from jolli.cli.source import cli_errors, json_option, note, require_client, server_option
 
 
 @click.group()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from jolli.cli.common import cli_errors, note
 from jolli.cli.output import EXIT_INPUT, fail
-from jolli.cli.source import cli_errors, note
 
 
 @click.command()

@@ -10,87 +10,26 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from jolli.cli.common import (
+    api_message,
+    cli_errors,
+    json_option,
+    make_client,
+    note,
+    require_client,
+    server_option,
+    server_settings,
+)
 from jolli.cli.output import EXIT_INPUT, EXIT_SERVER, emit_json, fail, table, warn
 
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.client import Client
     from jolli.local.sources_file import Edit, Loaded, SourcesFile
-    from jolli.local.user_config import ServerSettings
     from jolli.local.views import SourceView
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# --- shared by the source, integration and login commands ----------------------------------------------
-def server_option(func: F) -> F:
-    return click.option(
-        "--server", metavar="URL", default=None,
-        help="jolli server URL (default: JOLLI_URL, else the one saved by 'jolli login').",
-    )(func)
-
-
-def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(func)
-
-
-def note(message: str) -> None:
-    """Something the user should know that is not the command's result (stderr, so --json stays clean)."""
-    click.echo(message, err=True)
-
-
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    """Turn jolli's exceptions into ``error: ...`` on stderr with exit code 2 (input) or 1 (server)."""
-    from jolli.errors import JolliError
-
-    try:
-        yield
-    except JolliError as exc:
-        from jolli.client import ApiError
-
-        if isinstance(exc, ApiError):
-            fail(_api_message(exc), EXIT_INPUT if exc.is_input_error else EXIT_SERVER)
-        fail(exc.message, EXIT_INPUT)
-
-
-def _api_message(exc: Any) -> str:
-    if exc.status == 401:
-        return f"the server refused the token ({exc.detail or 'unauthorized'}); run 'jolli login' or set JOLLI_TOKEN"
-    text = exc.message
-    for name, messages in sorted(exc.fields.items()):
-        line = f"{name}: {'; '.join(messages)}"
-        if line not in text:
-            text += f"\n  {line}"
-    return text
-
-
-def server_settings(flag: str | None) -> ServerSettings | None:
-    from jolli.local.user_config import loose_permissions, resolve_server
-
-    settings = resolve_server(flag)
-    if settings is not None and settings.origin.endswith("config.json") and loose_permissions():
-        warn(f"{settings.origin} can be read by other users; run 'chmod 600 {settings.origin}'")
-    return settings
-
-
-def make_client(settings: ServerSettings) -> Client:
-    from jolli.client import Client
-
-    return Client(settings.url, settings.token)
-
-
-def require_client(flag: str | None, what: str) -> Client:
-    settings = server_settings(flag)
-    if settings is None:
-        fail(f"{what} needs a jolli server: pass --server URL, set JOLLI_URL, or run 'jolli login'", EXIT_INPUT)
-    return make_client(settings)
-
 
 # --- the local file ----------------------------------------------------------------------------------
 def sources_file() -> SourcesFile:
@@ -412,7 +351,7 @@ def _with_server(views: list[SourceView], config: Any, server: str | None, local
             with make_client(settings) as client:
                 found = linking.server_sources(client, ids, names)
         except ApiError as exc:
-            error = _api_message(exc)
+            error = api_message(exc)
             warn(f"server not reachable or refused the call: {error}")
     views_mod.apply_server(views, config, found, error, settings.url if settings else None)
 

@@ -52,6 +52,7 @@ class ApiToken(BaseModel):
     """An API token: only its SHA-256 is stored; the token itself is shown once at creation."""
 
     org = peewee.ForeignKeyField(Org, backref="tokens", on_delete="CASCADE")
+    org_id: int  # peewee adds the raw foreign-key column as ``<field>_id``
     name = peewee.CharField(max_length=128, null=True)
     token_hash = peewee.CharField(max_length=64, unique=True)
     prefix = peewee.CharField(max_length=16)  # the first characters, to tell tokens apart in listings
@@ -62,6 +63,7 @@ class ApiToken(BaseModel):
 
 class Integration(BaseModel):
     org = peewee.ForeignKeyField(Org, backref="integrations", on_delete="CASCADE")
+    org_id: int
     provider = peewee.CharField(max_length=64)
     host = peewee.CharField(max_length=255, index=True)  # lower case
     owner = peewee.CharField(max_length=255, null=True)  # None: the whole host
@@ -80,11 +82,13 @@ class Integration(BaseModel):
 
 class Source(BaseModel):
     org = peewee.ForeignKeyField(Org, backref="sources", on_delete="CASCADE")
+    org_id: int
     name = peewee.CharField(max_length=128)
     type = peewee.CharField(max_length=64)
     repo = peewee.CharField(max_length=512, null=True, index=True)  # canonical host/owner/repo
     branch = peewee.CharField(max_length=255, null=True)
     integration = peewee.ForeignKeyField(Integration, null=True, backref="sources", on_delete="RESTRICT")
+    integration_id: int | None
     enabled = peewee.BooleanField(default=True)
     fields = peewee.TextField(null=True)  # JSON: the source type's own fields (e.g. an archive URL)
     cursor_value = peewee.CharField(max_length=512, null=True)
@@ -99,6 +103,7 @@ class Source(BaseModel):
 
 class Space(BaseModel):
     org = peewee.ForeignKeyField(Org, backref="spaces", on_delete="CASCADE")
+    org_id: int
     name = peewee.CharField(max_length=128)
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
@@ -110,6 +115,8 @@ class Space(BaseModel):
 class SpaceSource(BaseModel):
     space = peewee.ForeignKeyField(Space, backref="bindings", on_delete="CASCADE")
     source = peewee.ForeignKeyField(Source, backref="bindings", on_delete="CASCADE")
+    space_id: int
+    source_id: int
     jrn_pattern = peewee.CharField(max_length=1024, null=True)
     enabled = peewee.BooleanField(default=True)
     created_at = UTCDateTimeField(default=utcnow)
