@@ -6,4 +6,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
 .venv/bin/python -m pip install -q -e '.[test]'
 .venv/bin/ruff check jolli providers plugins tests bench examples
+.venv/bin/mypy jolli providers plugins
 .venv/bin/python -m pytest -q "$@"
