@@ -27,6 +27,27 @@ class InvalidCoordinate(InvalidInput):
     """A repo coordinate or URL that cannot be turned into ``host/owner/repo``."""
 
 
+class NotFound(JolliError):
+    """An object that does not exist, or belongs to another org (indistinguishable on purpose)."""
+
+    status = 404
+    title = "Not found"
+
+
+class Conflict(JolliError):
+    """The request clashes with what is stored: a taken name, an existing binding, a stale version."""
+
+    status = 409
+    title = "Conflict"
+
+
+class Unauthorized(JolliError):
+    """Missing or wrong credentials: a bearer token, or a webhook signature."""
+
+    status = 401
+    title = "Unauthorized"
+
+
 class NotAvailable(JolliError):
     """A source type or provider that no loaded plugin contributes."""
 

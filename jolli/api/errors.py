@@ -17,32 +17,13 @@ from flask import Flask, Response, has_request_context, json, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from jolli.errors import Ambiguous, JolliError
+from jolli.errors import Ambiguous, Conflict, JolliError, NotFound, Unauthorized
 
 log = logging.getLogger("jolli.api")
 
 PROBLEM_MIME = "application/problem+json"
 
-
-class NotFound(JolliError):
-    """The object does not exist, or belongs to another org (indistinguishable on purpose)."""
-
-    status = 404
-    title = "Not found"
-
-
-class Conflict(JolliError):
-    """The request clashes with what is stored: a taken name, an existing binding, a stale version."""
-
-    status = 409
-    title = "Conflict"
-
-
-class Unauthorized(JolliError):
-    """No bearer token, or one that is unknown or revoked."""
-
-    status = 401
-    title = "Unauthorized"
+__all__ = ["PROBLEM_MIME", "Conflict", "NotFound", "Unauthorized", "problem", "register_error_handlers"]
 
 
 def problem(

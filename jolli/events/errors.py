@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from jolli.errors import JolliError
+from jolli.errors import JolliError, NotFound, Unauthorized
 
-
-class NotFound(JolliError):
-    """An event, source or space that does not exist or belongs to another org (indistinguishable)."""
-
-    status = 404
-    title = "Not found"
+__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NotFound", "PayloadTooLarge"]
 
 
 class IntegrationNotFound(NotFound):
     """A webhook URL naming no integration."""
 
 
-class BadSignature(JolliError):
+class BadSignature(Unauthorized):
     """A webhook whose signature (or token) is missing or does not verify. Never says what was expected."""
-
-    status = 401
-    title = "Unauthorized"
 
 
 class PayloadTooLarge(JolliError):
