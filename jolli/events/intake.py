@@ -22,6 +22,7 @@ from jolli.events.create import NewEvent, store_event
 from jolli.events.errors import BadSignature, IntegrationNotFound
 from jolli.events.fanout import event_jrn_for, pattern_accepts
 from jolli.events.intake_sql import IntegrationInfo
+from jolli.events.models import FANOUT_VERSION
 from jolli.events.tx import write_tx
 from jolli.provider import ZERO_SHA, CanonicalPush, WebhookIgnored
 from jolli.registry import get_plugins
@@ -108,12 +109,17 @@ def receive(integration: Any, headers: Mapping[str, str], body: bytes) -> Intake
 def store_pushes(integration: Any, pushes: list[CanonicalPush]) -> IntakeResult:
     """Store the source events of already verified pushes.
 
-    The matching sources are read first; only the inserts run in the write transaction, so it holds the
-    (SQLite) write lock as briefly as possible.
+    On PostgreSQL a single new branch push that one source tracks, with no binding pattern to match, is
+    stored by one statement (:func:`_insert_push`). Otherwise the matching sources are read first; only
+    the inserts run in the write transaction, so it holds the (SQLite) write lock as briefly as possible.
     """
     info = _info(integration)
     delivery_id = next((p.delivery_id for p in pushes if p.delivery_id), None)
     now = utcnow()
+    if len(pushes) == 1 and is_postgres():
+        event_id = _insert_push(info, pushes[0], now)
+        if event_id is not None:
+            return _accepted(info, delivery_id, [event_id])
     reasons: list[str] = []
     planned: list[NewEvent] = []
     for push in pushes:
@@ -179,6 +185,21 @@ def _accepted(info: IntegrationInfo, delivery_id: str | None, created: list[int]
               duplicates: list[int] | None = None) -> IntakeResult:
     log.info("webhook integrationId=%s deliveryId=%s status=accepted eventIds=%s", info.id, delivery_id, created)
     return IntakeResult("accepted", created, duplicates or [], [], None, delivery_id)
+
+
+def _insert_push(info: IntegrationInfo, push: CanonicalPush, now: datetime) -> int | None:
+    """The common case on PostgreSQL in one statement: a new push to a branch that one source tracks, all of
+    whose bindings are affected (:func:`intake_sql.insert_push`); ``None`` leaves the delivery to the rest."""
+    branch = push.branch
+    if branch is None or push.deleted or push.after == ZERO_SHA:
+        return None
+    return sql.insert_push({
+        "org_id": info.org_id, "integration_id": info.id, "event_jrn": event_jrn_for(info.org_name, push.repo, branch),
+        "head_sha": push.after, "before_sha": push.before if push.before and push.before != ZERO_SHA else None,
+        "repo": push.repo, "branch": branch, "version": FANOUT_VERSION, "origin": "webhook", "kind": "push",
+        "forced": push.forced, "status": "queued", "delivery_id": push.delivery_id,
+        "received_at": push.received_at or now,
+    }, now)
 
 
 def _event_values(new: NewEvent, now: datetime) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 A webhook is the hottest path of the system: one request per push, from every provider at once. Building
 SQL through the query builder cost several times more than running it. So the receiver reads the
 integration, and the matching sources with their bindings, in one statement each. It then writes the
-event, the job and the delivery with plain ``INSERT``s. The idempotency key holds through
-``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, which SQLite (3.35+) and PostgreSQL both support.
-Placeholders are written ``?`` and turned into the driver's style.
+event, the job and the delivery with plain ``INSERT``s. On PostgreSQL the common push (one source, no
+binding pattern) is found and stored by a single statement instead (:func:`insert_push`). The
+idempotency key holds through ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, which SQLite (3.35+)
+and PostgreSQL both support. Placeholders are written ``?`` and turned into the driver's style.
 """
 
 from __future__ import annotations
@@ -109,6 +110,45 @@ _INSERT_EVENT_AND_JOB = (
     "takeovers, failures, created_at, updated_at) "
     "SELECT ?, 'event', e.id, 'event:' || e.id, ?, ?, 'queued', ?, 0, 0, ?, ? FROM e RETURNING event_id"
 )
+
+
+#: Columns :data:`_INSERT_PUSH` fills from the matching source instead of from parameters.
+_FROM_SOURCE = {
+    "source_id": "one.id",
+    "repo": "one.repo",
+    "affected_space_ids": "COALESCE((SELECT '[' || STRING_AGG(b.space_id::text, ',' ORDER BY b.space_id) || ']' "
+                          "FROM space_source b WHERE b.source_id = one.id AND b.enabled), '[]')",
+}
+#: PostgreSQL, the common case in one round trip: when exactly one enabled source tracks the push and none of
+#: its enabled bindings has a ``jrnPattern`` (so every one of them is affected), its event and job; nothing
+#: (no row back) otherwise, or when the event exists.
+_INSERT_PUSH = (
+    "WITH src AS (SELECT s.id, s.repo FROM source s WHERE s.org_id = ? AND s.enabled AND LOWER(s.repo) = ? "
+    "AND (s.branch IS NULL OR s.branch = ?)), "
+    "one AS (SELECT src.id, src.repo FROM src WHERE (SELECT COUNT(*) FROM src) = 1 AND NOT EXISTS ("
+    "SELECT 1 FROM space_source b WHERE b.source_id = src.id AND b.enabled AND b.jrn_pattern <> '')), "
+    f"e AS (INSERT INTO source_event ({', '.join(EVENT_COLUMNS)}) "
+    f"SELECT {', '.join(_FROM_SOURCE.get(c, '?') for c in EVENT_COLUMNS)} FROM one "
+    "ON CONFLICT (source_id, event_jrn, head_sha) DO NOTHING RETURNING id, source_id), "
+    "j AS (INSERT INTO event_job (org_id, kind, event_id, dedupe_key, source_id, branch_key, status, run_after, "
+    "takeovers, failures, created_at, updated_at) "
+    "SELECT ?, 'event', e.id, 'event:' || e.id, e.source_id, ?, 'queued', ?, 0, 0, ?, ? FROM e RETURNING event_id) "
+    "SELECT event_id FROM j"
+)
+
+
+def insert_push(values: dict[str, Any], now: datetime) -> int | None:
+    """PostgreSQL: store a branch push (``values``: the event's columns but the source's) in one statement,
+    when exactly one source tracks it and all its bindings are affected; the new event's id, else ``None``
+    (no source, several, a binding with a pattern, or a duplicate: the caller takes the general path)."""
+    row = dict(values)
+    row["received_at"] = _naive(row["received_at"])
+    naive_now = _naive(now)
+    params: tuple[Any, ...] = (row["org_id"], str(row["repo"]).lower(), row["branch"])
+    params += tuple(row[c] for c in EVENT_COLUMNS if c not in _FROM_SOURCE)
+    params += (row["org_id"], row["branch"] or "", naive_now, naive_now, naive_now)
+    rows = _rows(_INSERT_PUSH, params)
+    return int(rows[0][0]) if rows else None
 
 
 def insert_event(values: dict[str, Any], *, with_job_at: datetime | None = None) -> int | None:

@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import peewee
+from playhouse.pool import PooledPostgresqlDatabase
 
 #: Every model binds to this proxy; :func:`open_database` points it at a real database.
 database = peewee.DatabaseProxy()
@@ -60,10 +63,8 @@ def make_database(url: str) -> peewee.Database:
             timeout=30,
         )
     if scheme in ("postgres", "postgresql"):
-        from playhouse.pool import PooledPostgresqlDatabase
-
         # Connect per request, but from a small per-process pool: close() hands the connection back.
-        return PooledPostgresqlDatabase(
+        return PooledPostgres(
             parts.path.lstrip("/") or "jolli",
             host=parts.hostname or None,
             port=parts.port or 5432,
@@ -77,6 +78,41 @@ def make_database(url: str) -> peewee.Database:
     raise ValueError(
         f"JOLLI_DATABASE_URL: unsupported scheme {parts.scheme!r}; use sqlite:///<path> or postgresql://..."
     )
+
+
+#: A pooled PostgreSQL connection idle longer than this (seconds) is pinged (``SELECT 1``) before reuse.
+PING_AFTER = 1.0
+
+
+class PooledPostgres(PooledPostgresqlDatabase):
+    """peewee's pooled PostgreSQL database, pinging on checkout only connections idle for a while.
+
+    peewee pings every connection it takes from the pool: one more round trip per request. A connection
+    handed back less than :data:`PING_AFTER` seconds ago, not closed and not inside a transaction, is
+    reused as is; one idle for longer is pinged first, and discarded if the ping fails.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._returned_at: dict[int, float] = {}
+        super().__init__(*args, **kwargs)
+
+    def _is_closed(self, conn: Any) -> bool:  # called under the pool lock, at checkout
+        returned = self._returned_at.pop(id(conn), None)
+        if (returned is not None and time.monotonic() - returned < PING_AFTER and not conn.closed
+                and self._adapter.txn_status(conn) == self._adapter.txn_idle):
+            return False
+        return bool(super()._is_closed(conn))
+
+    def _close(self, conn: Any, close_conn: bool = False) -> None:
+        with self._pool_lock:  # re-entrant: the pool's own _close takes it too
+            super()._close(conn, close_conn)
+            if any(pooled is conn for _ts, _n, pooled in self._connections):  # back in the pool
+                self._returned_at[id(conn)] = time.monotonic()
+
+    def close_idle(self) -> None:
+        with self._pool_lock:
+            super().close_idle()
+            self._returned_at.clear()  # only pooled (idle) connections have an entry
 
 
 def open_database(url: str | None = None) -> peewee.Database:
