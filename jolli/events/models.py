@@ -44,8 +44,8 @@ class SourceEvent(BaseModel):
     org_id: int
     source_id: int
     integration_id: int | None
-    org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
-    source = peewee.ForeignKeyField(Source, backref="events", on_delete="CASCADE")
+    org = peewee.ForeignKeyField(Org, on_delete="CASCADE", index=False)  # (org, status) covers it
+    source = peewee.ForeignKeyField(Source, backref="events", on_delete="CASCADE", index=False)  # unique key covers it
     integration = peewee.ForeignKeyField(Integration, null=True, on_delete="SET NULL")
     event_jrn = peewee.CharField(max_length=1024)
     head_sha = peewee.CharField(max_length=512)
@@ -76,7 +76,7 @@ class EventJob(BaseModel):
     id = peewee.AutoField()
     org_id: int | None
     event_id: int | None
-    org = peewee.ForeignKeyField(Org, null=True, on_delete="CASCADE")
+    org = peewee.ForeignKeyField(Org, null=True, on_delete="CASCADE", index=False)  # read by no query
     kind = peewee.CharField(max_length=16, default="event")  # event | legacy
     event = peewee.ForeignKeyField(SourceEvent, null=True, backref="jobs", on_delete="CASCADE")
     dedupe_key = peewee.CharField(max_length=64, null=True, unique=True)  # "event:<id>" for event jobs
