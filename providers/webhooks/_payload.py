@@ -116,6 +116,17 @@ def split_path(path: str, *, nested: bool = False) -> tuple[str, str]:
     return "/".join(parts[:-1]), parts[-1]
 
 
+def owner_and_name(repository: dict[str, Any], owner_keys: tuple[str, str]) -> tuple[str, str]:
+    """``(owner, name)`` of a repository object: from ``full_name``, else ``owner.<key>`` and ``name``."""
+    full_name = repository.get("full_name")
+    if isinstance(full_name, str) and full_name:
+        return split_path(full_name)
+    owner_obj = obj(repository, "owner")
+    first, second = owner_keys
+    owner = owner_obj.get(first) or text(owner_obj, second, "repository.owner")
+    return owner, text(repository, "name", "repository")
+
+
 def full_ref(ref: str, kind: str = "branch") -> str:
     """A full ref name: ``main`` becomes ``refs/heads/main`` (or ``refs/tags/...`` for tags)."""
     if ref.startswith("refs/"):

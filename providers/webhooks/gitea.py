@@ -50,13 +50,7 @@ def repo_coordinate(data: Mapping[str, Any]) -> str:
     """``host/owner/repo`` of the repository a delivery is about."""
     repository = p.obj(data, "repository")
     host = p.host_of(repository.get("html_url")) or p.host_of(repository.get("clone_url"))
-    full_name = repository.get("full_name")
-    if isinstance(full_name, str) and full_name:
-        owner, name = p.split_path(full_name)
-    else:
-        owner_obj = p.obj(repository, "owner")
-        owner = owner_obj.get("username") or p.text(owner_obj, "login", "repository.owner")
-        name = p.text(repository, "name", "repository")
+    owner, name = p.owner_and_name(repository, ("username", "login"))
     return p.coordinate(host, owner, name)
 
 

@@ -51,13 +51,7 @@ def repo_coordinate(headers: Mapping[str, str], data: Mapping[str, Any]) -> str:
     host = p.host_of(repository.get("html_url"))
     if host is None:
         host = p.host_of(f"https://{get_header(headers, 'X-GitHub-Enterprise-Host') or 'github.com'}/")
-    full_name = repository.get("full_name")
-    if isinstance(full_name, str) and full_name:
-        owner, name = p.split_path(full_name)
-    else:
-        owner_obj = p.obj(repository, "owner")
-        owner = owner_obj.get("login") or p.text(owner_obj, "name", "repository.owner")
-        name = p.text(repository, "name", "repository")
+    owner, name = p.owner_and_name(repository, ("login", "name"))
     return p.coordinate(host, owner, name)
 
 

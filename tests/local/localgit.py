@@ -16,3 +16,15 @@ def git(cwd: Path, *args: str) -> str:
         capture_output=True, text=True, env=env, check=True,
     )
     return result.stdout.strip()
+
+
+def make_repo(path: Path, remote: str | None = "git@github.com:acme/backend.git", branch: str = "main") -> Path:
+    """A git work tree at ``path`` with one commit, on ``branch``, with ``origin`` at ``remote``."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", branch)
+    (path / "README.md").write_text("hello\n")
+    git(path, "add", "README.md")
+    git(path, "commit", "-q", "-m", "first")
+    if remote:
+        git(path, "remote", "add", "origin", remote)
+    return path
