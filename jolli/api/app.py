@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask
 from werkzeug.routing import IntegerConverter
 
 from jolli.api.auth import authenticate
@@ -63,6 +63,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_request(_close)
     for target in BLUEPRINTS:
         _register(app, target)
+    from jolli.api.webhooks import WebhookIntake
+
+    app.wsgi_app = WebhookIntake(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -80,8 +83,6 @@ def _register(app: Flask, target: str) -> None:
 
 
 def _connect() -> None:
-    if request.path.startswith("/api/webhooks/"):
-        request.max_content_length = app_config("WEBHOOK_MAX_CONTENT_LENGTH")
     database.connect(reuse_if_open=True)
 
 
@@ -89,8 +90,3 @@ def _close(_exc: BaseException | None) -> None:
     if not database.is_closed():
         database.close()
 
-
-def app_config(key: str) -> Any:
-    from flask import current_app
-
-    return current_app.config[key]

@@ -5,18 +5,61 @@ anything is stored. Answers: 202 ``{"status": "accepted", "eventIds": [...]}`` (
 the existing ids), 200 ``{"status": "ignored", "reason": ...}`` for tags, pings, other event types,
 branch deletions and pushes no source tracks; 401 bad or missing signature; 404 unknown integration;
 400 unparseable body; 413 body over ``WEBHOOK_MAX_CONTENT_LENGTH``. No per-space work happens here.
+
+The route is served twice over, by one function (:func:`answer`): as a Flask view (documented in the
+OpenAPI description, and what an app without the middleware serves), and by :class:`WebhookIntake`, plain
+WSGI in front of Flask that ``create_app`` installs. Every provider's pushes come through here, so the
+hottest path of the system skips Flask's per-request machinery (request and response objects, URL
+matching, the bearer-token and connection hooks). Errors are still rendered by the app's own error
+handlers, so both give the same answers.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
 
+from jolli.api.schemas import MAX_ID
 from jolli.api.spec import doc
 from jolli.events.intake import load_integration, receive
+from jolli.store.db import database
 
 bp = Blueprint("webhooks", __name__)
+
+#: The route, as :class:`WebhookIntake` matches it (Flask's ``<int:...>`` takes ASCII digits only).
+ROUTE = re.compile(r"/api/webhooks/([0-9]+)\Z")
+_STATUS_LINES = {200: "200 OK", 202: "202 Accepted"}
+#: Compact JSON, as ``jsonify`` writes it; one encoder (``json.dumps`` with options builds one per call).
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes; ``RequestEntityTooLarge`` (413) past it.
+
+    werkzeug refuses a declared ``Content-Length`` over the limit, but stops a chunked body at the limit
+    without a word: one more byte from the server tells a body of exactly ``limit`` bytes from a longer one.
+    """
+    data = get_input_stream(environ, max_content_length=limit).read()
+    if len(data) >= limit and "wsgi.input_terminated" in environ and environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
+
+
+def answer(integration_id: int, headers: Mapping[str, str], body_of: Callable[[], bytes]) -> tuple[int, bytes]:
+    """The HTTP status and JSON body for a delivery; raises the errors the app renders as problems.
+
+    ``body_of`` is called only once the integration exists, so an unknown one is a 404 whatever its body.
+    """
+    integration = load_integration(integration_id)
+    result = receive(integration, headers, body_of())
+    return result.http_status, (_encode(result.to_dict()) + "\n").encode()
 
 
 @bp.post("/api/webhooks/<int:integration_id>")
@@ -24,8 +67,47 @@ bp = Blueprint("webhooks", __name__)
      errors=(400, 401, 413))
 def receive_webhook(integration_id: int) -> tuple[Response, int]:
     """Verify the delivery with the integration's secret, then store one source event per matching source."""
-    integration = load_integration(integration_id)
-    body = request.get_data(cache=False)  # 413 past the webhook body limit
-    result = receive(integration, dict(request.headers.items()), body)  # one pass over the environ
-    answer = json.dumps(result.to_dict(), separators=(",", ":")) + "\n"  # as jsonify writes it, minus its overhead
-    return Response(answer, mimetype="application/json"), result.http_status
+    limit = current_app.config["WEBHOOK_MAX_CONTENT_LENGTH"]
+    status, body = answer(integration_id, dict(request.headers.items()), lambda: read_body(request.environ, limit))
+    return Response(body, mimetype="application/json"), status
+
+
+class WebhookIntake:
+    """WSGI middleware answering ``POST /api/webhooks/<id>`` itself and passing every other request on.
+
+    The connection is taken from the pool and handed back as the Flask hooks do; the body is read with
+    the webhook limit (413 past it, chunked bodies included); an error of any kind is turned into the
+    same problem details as from the Flask view, by the app's registered error handlers.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        found = ROUTE.match(environ.get("PATH_INFO") or "") if environ.get("REQUEST_METHOD") == "POST" else None
+        if found is None:
+            return self.wsgi_app(environ, start_response)
+        number = int(found.group(1))
+        limit = self.app.config["WEBHOOK_MAX_CONTENT_LENGTH"]
+        try:
+            database.connect(reuse_if_open=True)
+            status, body = answer(number if number <= MAX_ID else 0, dict(EnvironHeaders(environ).items()),
+                                  lambda: read_body(environ, limit))
+        except Exception as exc:  # noqa: BLE001 - every error becomes the app's problem+json answer
+            return self._problem(environ, start_response, exc)
+        finally:
+            if not database.is_closed():
+                database.close()
+        start_response(_STATUS_LINES[status], [("Content-Type", "application/json"),
+                                               ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _problem(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                 exc: Exception) -> Iterable[bytes]:
+        with self.app.request_context(environ):
+            try:
+                response = self.app.make_response(self.app.handle_user_exception(exc))
+            except Exception as unhandled:  # noqa: BLE001 - no handler matched: Flask's own 500
+                response = self.app.handle_exception(unhandled)
+        return response(environ, start_response)

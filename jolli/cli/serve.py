@@ -84,8 +84,12 @@ def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
 @click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Threads per worker (more than 1 uses gunicorn's gthread workers).")
 @click.option("--access-log/--no-access-log", default=False, help="Log each request to stderr.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True, envvar="JOLLI_LOG_LEVEL",
+              help="jolli's log level (debug adds a line per accepted webhook delivery).")
 @database_url_option
-def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool, database_url: str | None) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool, log_level: str,
+          database_url: str | None) -> None:
     """Serve the API under gunicorn, migrating the database first."""
     import logging
 
@@ -97,7 +101,8 @@ def serve(host: str, port: int, workers: int | None, threads: int, access_log: b
     applied = upgrade(database)
     store_db.close_database(database)  # no connection may cross the fork into the workers
     workers = workers or default_workers()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=getattr(logging, log_level.upper()),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if applied:
         click.echo(f"applied migrations: {', '.join(applied)}", err=True)
     click.echo(

@@ -183,7 +183,7 @@ def store_pushes(integration: Any, pushes: list[CanonicalPush]) -> IntakeResult:
 
 def _accepted(info: IntegrationInfo, delivery_id: str | None, created: list[int],
               duplicates: list[int] | None = None) -> IntakeResult:
-    log.info("webhook integrationId=%s deliveryId=%s status=accepted eventIds=%s", info.id, delivery_id, created)
+    log.debug("webhook integrationId=%s deliveryId=%s status=accepted eventIds=%s", info.id, delivery_id, created)
     return IntakeResult("accepted", created, duplicates or [], [], None, delivery_id)
 
 

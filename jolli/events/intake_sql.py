@@ -80,15 +80,19 @@ class SourceMatch:
     bindings: list[tuple[int, str | None]]
 
 
+#: Parameters: enabled (true), org id, enabled (true), lower-cased repo, branch. ``LOWER(s.repo)`` within an
+#: org is what the index of migration 0004 answers.
+MATCHING_SOURCES = (
+    "SELECT s.id, s.repo, b.space_id, b.jrn_pattern FROM source s "
+    "LEFT JOIN space_source b ON b.source_id = s.id AND b.enabled = ? "
+    "WHERE s.org_id = ? AND s.enabled = ? AND LOWER(s.repo) = ? AND (s.branch IS NULL OR s.branch = ?) "
+    "ORDER BY s.id"
+)
+
+
 def matching_sources(org_id: int, repo: str, branch: str) -> list[SourceMatch]:
     """Enabled sources of the org tracking ``repo`` on ``branch`` (or any branch), with their bindings."""
-    rows = _rows(
-        "SELECT s.id, s.repo, b.space_id, b.jrn_pattern FROM source s "
-        "LEFT JOIN space_source b ON b.source_id = s.id AND b.enabled = ? "
-        "WHERE s.org_id = ? AND s.enabled = ? AND LOWER(s.repo) = ? AND (s.branch IS NULL OR s.branch = ?) "
-        "ORDER BY s.id",
-        (True, org_id, True, repo.lower(), branch),
-    )
+    rows = _rows(MATCHING_SOURCES, (True, org_id, True, repo.lower(), branch))
     found: dict[int, SourceMatch] = {}
     for source_id, source_repo, space_id, pattern in rows:
         match = found.setdefault(int(source_id), SourceMatch(int(source_id), str(source_repo), []))

@@ -4,6 +4,7 @@ driver's style; times are passed as naive UTC, the way the models store them."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -15,8 +16,14 @@ M = TypeVar("M", bound=peewee.Model)
 
 
 def sql(text: str) -> str:
-    """``text`` with ``?`` placeholders in the open database's style."""
-    return text.replace("?", database.param) if database.param != "?" else text
+    """``text`` with ``?`` placeholders in the open database's style (converted once per text and style)."""
+    param = database.param
+    return text if param == "?" else _converted(text, param)
+
+
+@functools.lru_cache(maxsize=512)
+def _converted(text: str, param: str) -> str:
+    return text.replace("?", param)
 
 
 def rows(text: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:

@@ -238,3 +238,73 @@ def settings() -> Any:
     from jolli.events.config import EventSettings
 
     return EventSettings(lease_seconds=5.0, backoff_seconds=0.05, poll_seconds=0.05, max_attempts=3)
+
+
+def _both_paths(app: Flask) -> dict[str, Any]:
+    """The app as served (``WebhookIntake`` in front) and the Flask view alone (the app's own ``wsgi_app``)."""
+    from werkzeug.test import Client
+
+    from jolli.api.webhooks import WebhookIntake
+
+    assert isinstance(app.wsgi_app, WebhookIntake)
+    return {"fast path": app.test_client(), "flask view": Client(app.wsgi_app.wsgi_app)}
+
+
+def test_the_fast_path_and_the_flask_view_give_the_same_answers(db: object, db_url: str) -> None:
+    from jolli.api.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "WEBHOOK_MAX_CONTENT_LENGTH": 20_000})
+    org = make_org("acme")
+    integration = make_integration(org, secret=SECRET)
+    make_spaces(org, make_source(org, "src", "github.com/Codertocat/Hello-World", branch="master"), 2)
+    data = body("github-push.json")
+    other = data.replace(b"6113728f27ae82c7b1a177c8d03f9e96e0adf246", b"b" * 40)  # another push
+    assert other != data
+    answers: dict[str, list[tuple[int, Any]]] = {}
+    for name, client in _both_paths(app).items():
+        sent = [
+            github(client, integration.id, data if name == "fast path" else other),  # accepted
+            github(client, integration.id, data),  # a duplicate of the fast path's push
+            github(client, integration.id, b'{"zen": "hi"}', event="ping"),
+            github(client, integration.id, data, secret="wrong"),
+            github(client, integration.id + 100, data),
+            github(client, integration.id, b"not json"),
+            github(client, integration.id, b"{" + b" " * 30_000 + b"}"),
+            client.get(f"/api/webhooks/{integration.id}"),
+            client.post(f"/api/webhooks/{integration.id}/", data=data),
+            client.post("/api/webhooks/99999999999999999999999", data=data),
+        ]
+        answers[name] = [(r.status_code, r.get_json()) for r in sent]
+        from jolli.store.db import database
+
+        assert database.is_closed()  # every connection went back to the pool, errors included
+    fast, view = answers["fast path"], answers["flask view"]
+    assert [s for s, _ in fast] == [s for s, _ in view] == [202, 202, 200, 401, 404, 400, 413, 405, 404, 404]
+    assert fast[0][1]["status"] == view[0][1]["status"] == "accepted"
+    assert fast[0][1]["eventIds"] != view[0][1]["eventIds"]
+    assert fast[1][1]["status"] == view[1][1]["status"] == "duplicate"
+    assert fast[1][1]["duplicateEventIds"] == view[1][1]["duplicateEventIds"] == fast[0][1]["eventIds"]
+    assert fast[2:] == view[2:]  # pings, and every problem document, to the byte
+    assert SourceEvent.select().count() == 2 and EventJob.select().count() == 2
+
+
+def test_an_accepted_delivery_is_logged_at_debug_and_a_duplicate_at_info(
+        client: FlaskClient, db: object, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    org = make_org("acme")
+    integration = make_integration(org, secret=SECRET)
+    make_spaces(org, make_source(org, "src", "github.com/Codertocat/Hello-World", branch="master"), 1)
+    data = body("github-push.json")
+    with caplog.at_level(logging.INFO, logger="jolli.events.intake"):
+        github(client, integration.id, data, delivery="d-1")
+        github(client, integration.id, data, delivery="d-2")
+    lines = [r.getMessage() for r in caplog.records if r.name == "jolli.events.intake"]
+    assert len(lines) == 1 and "deliveryId=d-2 status=duplicate" in lines[0]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="jolli.events.intake"):
+        github(client, integration.id, data.replace(b"master", b"main"), delivery="d-3")
+        make_source(org, "main", "github.com/Codertocat/Hello-World", branch="main")
+        github(client, integration.id, data.replace(b"master", b"main"), delivery="d-4")
+    lines = [r.getMessage() for r in caplog.records if r.name == "jolli.events.intake"]
+    assert any("deliveryId=d-4 status=accepted eventIds=[" in line for line in lines), lines

@@ -144,3 +144,46 @@ def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_workers() == 5
     monkeypatch.delenv("JOLLI_WORKERS")
     assert 1 <= default_workers() <= 8
+
+
+def test_serve_receives_webhooks_and_refuses_a_chunked_body_over_the_limit(
+        serve: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import hmac
+    import http.client
+
+    from jolli.store.admin import create_org
+    from jolli.store.db import close_database, open_database
+    from jolli.store.models import Integration, Source
+
+    monkeypatch.setenv("JOLLI_MAX_WEBHOOK_BYTES", "4000")
+    base = serve("--workers", "1", "--log-level", "debug", "--database-url", db_url)
+    open_database(db_url)
+    org = create_org("acme")
+    integration = Integration.create(org=org, provider="github", host="github.com", webhook_secret="s3cret")
+    Source.create(org=org, name="app", type="git", repo="github.com/acme/App", branch="main")
+    close_database()
+    port = int(base.rsplit(":", 1)[1])
+
+    def post(body: bytes, chunked: bool = False) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-42",
+                   "X-Hub-Signature-256": "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        if chunked:
+            conn.request("POST", f"/api/webhooks/{integration.id}", body=iter([body[:3000], body[3000:]]),
+                         headers=headers, encode_chunked=True)
+        else:
+            conn.request("POST", f"/api/webhooks/{integration.id}", body=body, headers=headers)
+        response = conn.getresponse()
+        answer = (response.status, response.getheader("Content-Type"), json.loads(response.read()))
+        conn.close()
+        return answer[0], answer[1:]
+
+    push = json.dumps({"ref": "refs/heads/main", "before": "0" * 40, "after": "a" * 40,
+                       "repository": {"full_name": "acme/app", "html_url": "https://github.com/acme/app"}}).encode()
+    status, (mime, answer) = post(push)
+    assert status == 202 and mime == "application/json" and answer["status"] == "accepted"
+    status, (mime, problem) = post(push[:-1] + b" " * 6000 + b"}", chunked=True)
+    assert status == 413 and mime == "application/problem+json" and problem["status"] == 413
+    status, (_, again) = post(push, chunked=True)  # a chunked body within the limit is read whole
+    assert status == 202 and again["status"] == "duplicate" and again["duplicateEventIds"] == answer["eventIds"]

@@ -125,3 +125,25 @@ def test_the_same_push_stored_three_times_at_once_makes_one_event(org: Any, inte
     assert not errors
     assert sorted(r.status for r in results) == ["accepted", "duplicate", "duplicate"]
     assert SourceEvent.select().count() == 1 and EventJob.select().count() == 1
+
+
+def test_the_receiver_finds_its_source_by_index_among_thousands(org: Any, integration: Any) -> None:
+    """A delivery reads one index entry, not every source of its org (migration 0004), on either store."""
+    from jolli.events import intake_sql
+    from jolli.events.rawsql import rows
+    from jolli.store.db import database, is_postgres
+    from jolli.store.models import Source
+
+    with database.atomic():
+        for i in range(3000):
+            Source.create(org=org, name=f"other-{i}", type="git", repo=f"github.com/acme/Other-{i}", branch="main")
+    target = make_source(org, "app", "github.com/Acme/App", "main")
+    database.execute_sql("ANALYZE")
+    explain = "EXPLAIN " if is_postgres() else "EXPLAIN QUERY PLAN "
+    plan = rows(explain + intake_sql.MATCHING_SOURCES, (True, org.id, True, "github.com/acme/app", "main"))
+    assert "source_org_id_lower_repo" in " ".join(map(str, plan)), plan
+    if is_postgres():  # the one-statement push reads the same index
+        plan = rows("EXPLAIN " + intake_sql._INSERT_PUSH, (org.id, "github.com/acme/app", "main") + (None,) * 18)
+        assert "source_org_id_lower_repo" in " ".join(map(str, plan)), plan
+    assert [m.id for m in intake_sql.matching_sources(org.id, "github.com/ACME/app", "main")] == [target.id]
+    assert store_pushes(integration, [push(sha(1), repo="github.com/acme/APP")]).status == "accepted"
