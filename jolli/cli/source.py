@@ -460,18 +460,23 @@ def _print_view(view: SourceView) -> None:
 
 # --- remove ----------------------------------------------------------------------------------------------
 @source.command("remove")
-@click.argument("name", shell_complete=complete_names)
+@click.argument("name", required=False, shell_complete=complete_names)
 @click.option("--virtual", "virtual_only", is_flag=True, help="Remove only the virtual source of that name.")
 @click.option("--server", "server_flag", is_flag=False, flag_value="", default=None, metavar="[URL]",
               help="Also delete the server source (optionally on server URL).")
 @json_option
-def remove(name: str, virtual_only: bool, server_flag: str | None, as_json: bool) -> None:
+def remove(name: str | None, virtual_only: bool, server_flag: str | None, as_json: bool) -> None:
     """Remove a source from the local file.
 
     The server source of a mount is kept unless --server is given; then it is deleted too (and the
-    local entry is put back if the server refuses).
+    local entry is put back if the server refuses). --server takes an optional URL, so put NAME first,
+    or write --server=URL; 'remove --server NAME' is read as NAME on the default server.
     """
     with cli_errors():
+        if name is None:
+            if not server_flag or "://" in server_flag:
+                fail("missing the source NAME: jolli source remove NAME [--server [URL]]", EXIT_INPUT)
+            name, server_flag = server_flag, ""  # '--server NAME': the flag took the name as its URL
         wants_server = server_flag is not None
         file = sources_file()
         if not file.path.exists():

@@ -632,3 +632,16 @@ def test_an_unknown_source_type_says_it_may_not_be_installed(cli, workspace):
 
     assert result.exit_code == 2
     assert "'archive' is not available (plugin may not be installed)" in result.stderr
+
+
+def test_remove_with_the_server_flag_before_the_name(cli, workspace, logged_in: Org):
+    logged_in.integration()
+    assert cli.invoke(["source", "add", "backend", "--mount", str(workspace)]).exit_code == 0
+
+    result = cli.invoke(["source", "remove", "--server", "backend"])  # not a URL: the name, default server
+
+    assert result.exit_code == 0, result
+    assert logged_in.sources() == [] and local_file(workspace)["mounts"] == {}
+    missing = cli.invoke(["source", "remove", "--server", "http://127.0.0.1:1"])
+    assert missing.exit_code == 2 and "missing the source NAME" in missing.stderr
+    assert cli.invoke(["source", "remove"]).exit_code == 2
