@@ -128,6 +128,38 @@ def _inspect_mount(mount: str, type_: str, repo: str | None, branch: str | None)
     return path, repo, branch
 
 
+def _parse_fields(items: tuple[str, ...]) -> dict[str, str]:
+    """``--field KEY=VALUE`` options as a dict; exit 2 naming the bad one."""
+    fields: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            fail(f"--field expects KEY=VALUE, got {item!r} (e.g. --field url=https://example.com/docs.tar.gz)",
+                 EXIT_INPUT)
+        if key in fields:
+            fail(f"--field {key} is given twice; give each field once", EXIT_INPUT)
+        fields[key] = value
+    return fields
+
+
+def _needs_integration(type_: str, repo: str | None) -> bool:
+    """Whether a server source of ``type_`` is linked through an integration: only types that follow a repo
+    (the type's plugin says; without it installed here, whether a repo is recorded)."""
+    from jolli.errors import JolliError
+    from jolli.registry import get_plugins
+
+    try:
+        return get_plugins().source_type(type_).uses_repo
+    except JolliError:
+        return repo is not None
+
+
+field_option = click.option(
+    "--field", "field_items", multiple=True, metavar="KEY=VALUE",
+    help="A field of the source type, sent to the server (repeatable), e.g. --field url=https://host/docs.tar.gz.")
+
+
 def _local_name_taken(config: Any, name: str) -> str | None:
     if name in config.virtual_sources:
         return f"a virtual source named {name!r} already exists"
@@ -145,26 +177,35 @@ def _local_name_taken(config: Any, name: str) -> str | None:
 @click.option("--integration-id", type=click.IntRange(min=1), default=None, help="Link to this integration.")
 @click.option("--type", "type_", default="git", show_default=True, help="Source type.")
 @click.option("--virtual", is_flag=True, help="Record a virtual source without asking the server.")
+@field_option
 @server_option
 @json_option
 def add(
     name: str, mount: str, repo: str | None, branch: str | None, integration_id: int | None, type_: str,
-    virtual: bool, server: str | None, as_json: bool,
+    virtual: bool, field_items: tuple[str, ...], server: str | None, as_json: bool,
 ) -> None:
     """Add a source mounted at a local path.
 
     Repo and branch default to the work tree's origin remote and checked-out branch. With a server and an
     integration (--integration-id, or the one covering the repo) it creates the server source and records
-    the mount under its id; otherwise it records a virtual source that keeps repo and branch.
+    the mount under its id; otherwise it records a virtual source that keeps repo and branch. A type that
+    follows no repo (an archive, say) needs no integration: it is created on the server with its --field
+    values.
     """
     with cli_errors():
         _check_name(name)
+        fields = _parse_fields(field_items)
         if virtual and integration_id is not None:
             fail("--virtual and --integration-id contradict each other; drop one", EXIT_INPUT)
+        if virtual and fields:
+            fail("--field values are kept by the server and a virtual source has none; drop --virtual or --field",
+                 EXIT_INPUT)
         mount_path, repo, branch = _inspect_mount(mount, type_, repo, branch)
         settings = None if virtual else server_settings(server)
         if settings is None and integration_id is not None:
             fail("--integration-id needs a server: pass --server URL, set JOLLI_URL, or run 'jolli login'", EXIT_INPUT)
+        if settings is None and fields:
+            fail("--field needs a server: pass --server URL, set JOLLI_URL, or run 'jolli login'", EXIT_INPUT)
         file = sources_file()
         with file.edit() as edit:
             report_migration(file, edit)
@@ -181,7 +222,7 @@ def add(
 
                 try:
                     result = _add_on_server(edit, make_client(settings), name, mount_path, type_, repo, branch,
-                                            integration_id)
+                                            integration_id, fields)
                 except ServerUnreachable as exc:
                     fail(f"{exc.message}; to record a virtual source without the server, pass --virtual",
                          EXIT_SERVER)
@@ -227,7 +268,7 @@ def _commit_or_undo(edit: Edit, undo: Any) -> None:
 
 def _add_on_server(
     edit: Edit, client: Client, name: str, mount_path: str, type_: str, repo: str | None, branch: str | None,
-    integration_id: int | None,
+    integration_id: int | None, fields: dict[str, str],
 ) -> dict[str, Any]:
     from jolli.local import linking
 
@@ -235,6 +276,7 @@ def _add_on_server(
     existing = linking.find_server_source(client, name)
     if existing is not None:
         linking.check_adoptable(existing, name, repo, integration_id)
+        _check_fields_adoptable(existing, name, fields)
         integration = linking.find_integration(client, repo or existing.get("repo"), integration_id) \
             if existing.get("integrationId") is None else linking.IntegrationChoice(existing["integrationId"], "")
         try:
@@ -247,8 +289,11 @@ def _add_on_server(
         note(f"the server already has {name!r} (id {existing['id']}, same repo): adopted it")
         return {"name": name, "kind": "mounted", "sourceId": server_source["id"],
                 "integrationId": server_source.get("integrationId"), "adopted": True}
-    integration = linking.find_integration(client, repo, integration_id)
-    if integration.id is None:
+    if integration_id is None and not _needs_integration(type_, repo):
+        integration = linking.IntegrationChoice(None, f"no integration ({type_} sources follow no repo)")
+    else:
+        integration = linking.find_integration(client, repo, integration_id)
+    if integration.id is None and _needs_integration(type_, repo):
         _record_virtual(edit, name, mount_path, type_, repo, branch)
         note(f"{integration.how}: recorded {name!r} as a virtual source; once an integration covers it, run "
              f"'jolli source link {name}'")
@@ -256,7 +301,7 @@ def _add_on_server(
     note(f"using {integration.how}")
     try:
         created = linking.create(client, name=name, type_=type_, repo=repo, branch=branch,
-                                 integration_id=integration.id, undo=undo)
+                                 integration_id=integration.id, undo=undo, fields=fields)
         _mount(edit, created, mount_path, type_)
     except BaseException:
         undo.run()
@@ -266,22 +311,35 @@ def _add_on_server(
             "adopted": False}
 
 
+def _check_fields_adoptable(existing: dict[str, Any], name: str, fields: dict[str, str]) -> None:
+    """Refuse to adopt a server source whose type fields differ from the --field values given."""
+    current = existing.get("fields") or {}
+    differ = sorted(k for k, v in fields.items() if str(current.get(k)) != v)
+    if differ:
+        fail(f"the server already has a source named {name!r} (id {existing.get('id')}) with other values for "
+             f"{', '.join(differ)}; drop --field to adopt it as it is, or pick another name", EXIT_INPUT)
+
+
 # --- link ----------------------------------------------------------------------------------------------
 @source.command("link")
 @click.argument("name", shell_complete=complete_names)
 @click.option("--integration-id", type=click.IntRange(min=1), default=None,
               help="Integration to link (default: the one covering the source's repo).")
+@field_option
 @server_option
 @json_option
-def link(name: str, integration_id: int | None, server: str | None, as_json: bool) -> None:
+def link(name: str, integration_id: int | None, field_items: tuple[str, ...], server: str | None,
+         as_json: bool) -> None:
     """Promote a virtual source to a server source.
 
-    Repo and branch are reused as recorded. A server source with the same name and repo is adopted; one
-    with another repo is refused. If either side fails, both are left as they were.
+    Repo and branch are reused as recorded; --field gives the type's own fields (an archive's url). A
+    server source with the same name and repo is adopted; one with another repo is refused. If either
+    side fails, both are left as they were.
     """
     from jolli.local import linking
 
     with cli_errors():
+        fields = _parse_fields(field_items)
         client = require_client(server, "linking")
         file = sources_file()
         if not file.path.exists():
@@ -303,6 +361,7 @@ def link(name: str, integration_id: int | None, server: str | None, as_json: boo
             try:
                 if existing is not None:
                     linking.check_adoptable(existing, name, entry.repo, integration_id)
+                    _check_fields_adoptable(existing, name, fields)
                     integration = (
                         linking.find_integration(client, entry.repo or existing.get("repo"), integration_id)
                         if existing.get("integrationId") is None
@@ -311,14 +370,18 @@ def link(name: str, integration_id: int | None, server: str | None, as_json: boo
                     server_source = linking.adopt(client, existing, integration, undo)
                     how = f"adopted the existing server source {existing['id']} (same name and repo)"
                 else:
-                    integration = linking.find_integration(client, entry.repo, integration_id)
-                    if integration.id is None:
-                        fail(f"cannot link {name!r}: {integration.how}; register an integration for it on the "
-                             f"server or pass --integration-id", EXIT_INPUT)
+                    if integration_id is None and not _needs_integration(entry.type, entry.repo):
+                        integration = linking.IntegrationChoice(
+                            None, f"no integration ({entry.type} sources follow no repo)")
+                    else:
+                        integration = linking.find_integration(client, entry.repo, integration_id)
+                        if integration.id is None:
+                            fail(f"cannot link {name!r}: {integration.how}; register an integration for it on "
+                                 f"the server or pass --integration-id", EXIT_INPUT)
                     note(f"using {integration.how}")
                     server_source = linking.create(
                         client, name=name, type_=entry.type, repo=entry.repo, branch=entry.branch,
-                        integration_id=integration.id, undo=undo,
+                        integration_id=integration.id, undo=undo, fields=fields,
                     )
                     how = f"created server source {server_source['id']}"
                 del edit.config.virtual_sources[name]

@@ -152,10 +152,11 @@ def adopt(client: Client, existing: dict[str, Any], integration: IntegrationChoi
 
 def create(
     client: Client, *, name: str, type_: str, repo: str | None, branch: str | None, integration_id: int | None,
-    undo: Undo,
+    undo: Undo, fields: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Create the server source (undone by deleting it)."""
-    body = {"name": name, "type": type_, "repo": repo, "branch": branch, "integrationId": integration_id}
+    """Create the server source, with the source type's own ``fields`` if any (undone by deleting it)."""
+    body = {"name": name, "type": type_, "repo": repo, "branch": branch, "integrationId": integration_id,
+            "fields": fields or None}
     created = client.post("/api/sources", {k: v for k, v in body.items() if v is not None})
     source_id = created["id"]
     undo.add(f"delete server source {source_id}", lambda: client.delete(f"/api/sources/{path_param(source_id)}"))

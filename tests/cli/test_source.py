@@ -645,3 +645,60 @@ def test_remove_with_the_server_flag_before_the_name(cli, workspace, logged_in: 
     missing = cli.invoke(["source", "remove", "--server", "http://127.0.0.1:1"])
     assert missing.exit_code == 2 and "missing the source NAME" in missing.stderr
     assert cli.invoke(["source", "remove"]).exit_code == 2
+
+
+# --- types that follow no repo, and --field --------------------------------------------------------------
+def test_add_of_a_file_source_with_a_server_creates_it_without_an_integration(cli, workspace, tmp_path,
+                                                                                  logged_in: Org):
+    folder = tmp_path / "handbook"
+    folder.mkdir()
+
+    added = cli.invoke(["source", "add", "handbook", "--type", "file", "--mount", str(folder), "--json"])
+
+    assert added.exit_code == 0, added
+    assert added.json()["kind"] == "mounted"
+    (server_source,) = logged_in.sources()
+    assert (server_source["name"], server_source["type"], server_source["integrationId"]) == ("handbook", "file",
+                                                                                              None)
+    assert local_file(workspace)["mounts"][str(server_source["id"])]["mountPath"] == str(folder)
+
+
+def test_link_of_a_virtual_file_source_needs_no_integration(cli, workspace, tmp_path, logged_in: Org):
+    folder = tmp_path / "handbook"
+    folder.mkdir()
+    assert cli.invoke(["source", "add", "handbook", "--type", "file", "--mount", str(folder),
+                       "--virtual"]).exit_code == 0
+
+    linked = cli.invoke(["source", "link", "handbook", "--json"])
+
+    assert linked.exit_code == 0, linked
+    assert [(s["name"], s["integrationId"]) for s in logged_in.sources()] == [("handbook", None)]
+    assert local_file(workspace)["virtualSources"] == {}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--field", "url"], "--field expects KEY=VALUE"),
+    (["--field", "=x"], "--field expects KEY=VALUE"),
+    (["--field", "a=1", "--field", "a=2"], "--field a is given twice"),
+    (["--field", "a=1", "--virtual"], "drop --virtual or --field"),
+])
+def test_add_refuses_bad_field_options_with_exit_2_and_writes_nothing(cli, workspace, args, message):
+    result = cli.invoke(["source", "add", "backend", "--mount", str(workspace), *args])
+    assert result.exit_code == 2 and message in result.stderr, result
+    assert not (workspace / ".jolli" / "sources.json").exists()
+
+
+def test_add_with_fields_needs_a_server(cli, workspace):
+    result = cli.invoke(["source", "add", "backend", "--mount", str(workspace), "--field", "a=1"])
+    assert result.exit_code == 2 and "--field needs a server" in result.stderr
+
+
+def test_fields_a_type_does_not_have_are_refused_by_the_server_and_nothing_is_left(cli, workspace, logged_in: Org):
+    logged_in.integration()
+
+    result = cli.invoke(["source", "add", "backend", "--mount", str(workspace), "--field", "colour=blue"])
+
+    assert result.exit_code == 2, result
+    assert "colour" in result.stderr
+    assert logged_in.sources() == []
+    assert not (workspace / ".jolli" / "sources.json").exists() or local_file(workspace)["mounts"] == {}

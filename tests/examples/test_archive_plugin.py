@@ -185,6 +185,43 @@ def test_source_add_type_archive_is_checked_by_the_plugin(installed: Path, jolli
     assert words in result.stderr
 
 
+def test_source_add_and_link_send_an_archives_url_to_a_real_server(installed: Path, tmp_path: Path) -> None:
+    """``--field url=...`` through the real ``jolli`` console script and a real ``jolli serve`` that both load
+    the installed plugin; an archive needs no integration."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
+    from served import JolliServer, run_jolli
+
+    server = JolliServer(tmp_path / "server").start()
+    try:
+        org = server.new_org()
+        env = {**server.env, "JOLLI_URL": server.url, "JOLLI_TOKEN": org.token}
+        mount = tmp_path / "docs"
+        mount.mkdir()
+        add = ["source", "add", "docs", "--type", "archive", "--mount", str(mount)]
+        refused = run_jolli([*add, "--field", "url=ftp://downloads.example.com/docs.zip"], env, cwd=tmp_path,
+                            check=False)
+        assert refused.returncode == 2 and "url" in refused.stderr, refused.stderr
+        assert org.sources() == []
+        missing = run_jolli(add, env, cwd=tmp_path, check=False)  # no url: the plugin on the server says which field
+        assert missing.returncode == 2 and "url" in missing.stderr and org.sources() == []
+
+        added = run_jolli([*add, "--field", f"url={URL}", "--json"], env, cwd=tmp_path, check=False)
+        assert added.returncode == 0, added.stderr
+        assert json.loads(added.stdout)["kind"] == "mounted"
+        (docs,) = org.sources()
+        assert (docs["type"], docs["fields"]["url"], docs["integrationId"]) == ("archive", URL, None)
+
+        other = tmp_path / "notes"
+        other.mkdir()
+        assert run_jolli(["source", "add", "notes", "--type", "archive", "--mount", str(other), "--virtual"],
+                         env, cwd=tmp_path, check=False).returncode == 0
+        linked = run_jolli(["source", "link", "notes", "--field", f"url={URL}"], env, cwd=tmp_path, check=False)
+        assert linked.returncode == 0, linked.stderr
+        assert sorted(s["name"] for s in org.sources()) == ["docs", "notes"]
+    finally:
+        server.stop()
+
+
 def _items(listing: Any) -> list[dict[str, Any]]:
     return listing["sources"] if isinstance(listing, dict) and "sources" in listing else listing
 
