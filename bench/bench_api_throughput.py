@@ -13,11 +13,8 @@ for ``S`` seconds; the rounds alternate (bare, jolli, bare, jolli) and the media
 from __future__ import annotations
 
 import argparse
-import http.client
-import multiprocessing
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,11 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent))
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from _http_load import MakeRequest, free_port, load, wait_up  # noqa: E402
 
 
 def bare_app() -> Any:
@@ -51,58 +46,10 @@ def run_bare(port: int, workers: int, threads: int) -> None:
     run_gunicorn(bare_app, gunicorn_options("127.0.0.1", port, workers, threads, False))
 
 
-def client(port: int, path: str, token: str | None, seconds: float, out: Any) -> None:
+def get(path: str, token: str | None) -> MakeRequest:
+    """The same ``GET path`` (with a bearer token when given) over and over."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    done = errors = 0
-    conn: http.client.HTTPConnection | None = None
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        try:
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            if response.status == 200:
-                done += 1
-            else:
-                errors += 1
-            if response.getheader("Connection", "").lower() == "close":
-                conn.close()
-                conn = None
-        except OSError:
-            errors += 1
-            if conn is not None:
-                conn.close()
-            conn = None
-    out.put((done, errors))
-
-
-def load(port: int, path: str, token: str | None, clients: int, seconds: float) -> tuple[float, int]:
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=client, args=(port, path, token, seconds, queue)) for _ in range(clients)]
-    started = time.perf_counter()
-    for proc in procs:
-        proc.start()
-    results = [queue.get() for _ in procs]
-    for proc in procs:
-        proc.join()
-    elapsed = time.perf_counter() - started
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
-
-
-def wait_up(port: int, path: str, token: str | None) -> None:
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"server on port {port} did not answer {path}")
+    return lambda _seed, _n: ("GET", path, None, headers)
 
 
 def main() -> int:
@@ -145,16 +92,16 @@ def main() -> int:
     ]
     path = f"/api/sources/{source.id}"
     try:
-        wait_up(jolli_port, path, token)
-        wait_up(bare_port, "/", None)
+        wait_up(jolli_port, path, {"Authorization": f"Bearer {token}"})
+        wait_up(bare_port, "/")
         print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.clients} client processes; "
               f"{args.seconds:g}s per round; database {display_url(url)}; {os.cpu_count()} CPUs")
         bare, jolli = [], []
         for round_no in range(1, args.rounds + 1):
-            rate, errors = load(bare_port, "/", None, args.clients, args.seconds)
+            rate, errors = load(bare_port, get("/", None), 200, args.clients, args.seconds)
             bare.append(rate)
             print(f"  round {round_no}: bare Flask GET /            {rate:8.0f} req/s ({errors} errors)")
-            rate, errors = load(jolli_port, path, token, args.clients, args.seconds)
+            rate, errors = load(jolli_port, get(path, token), 200, args.clients, args.seconds)
             jolli.append(rate)
             print(f"  round {round_no}: jolli GET /api/sources/:id  {rate:8.0f} req/s ({errors} errors)")
     finally:

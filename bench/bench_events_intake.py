@@ -20,21 +20,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import http.client
-import multiprocessing
 import os
 import signal
 import statistics
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_api_throughput import free_port  # noqa: E402
+from _http_load import MakeRequest, free_port, load, wait_up  # noqa: E402
 
 SECRET = "bench-secret"
 
@@ -58,65 +55,18 @@ def run_bare(port: int, workers: int, threads: int) -> None:
     run_gunicorn(bare_app, gunicorn_options("127.0.0.1", port, workers, threads, False))
 
 
-def sender(port: int, path: str, seconds: float, seed: int, out: Any) -> None:
-    done = errors = 0
-    conn: http.client.HTTPConnection | None = None
-    deadline = time.perf_counter() + seconds
-    n = 0
-    while time.perf_counter() < deadline:
-        n += 1
+def push(path: str) -> MakeRequest:
+    """Signed GitHub deliveries to ``path``, each a new push (its head from the sender's seed and number)."""
+    def make(seed: int, n: int) -> tuple[str, str, bytes, dict[str, str]]:
         after = f"{seed:08x}{n:032x}"
         body = (f'{{"ref": "refs/heads/main", "before": "{"0" * 40}", "after": "{after}", '
                 f'"repository": {{"full_name": "bench/app", "html_url": "https://github.com/bench/app"}}}}').encode()
         headers = {"Content-Type": "application/json", "X-GitHub-Event": "push",
                    "X-GitHub-Delivery": str(uuid.uuid4()),
                    "X-Hub-Signature-256": "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}
-        try:
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            if response.status == 202:
-                done += 1
-            else:
-                errors += 1
-            if response.getheader("Connection", "").lower() == "close":
-                conn.close()
-                conn = None
-        except OSError:
-            errors += 1
-            if conn is not None:
-                conn.close()
-            conn = None
-    out.put((done, errors))
+        return "POST", path, body, headers
 
-
-def load(port: int, path: str, clients: int, seconds: float) -> tuple[float, int]:
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    seeds = [int.from_bytes(os.urandom(4), "big") for _ in range(clients)]
-    procs = [ctx.Process(target=sender, args=(port, path, seconds, seeds[i], queue)) for i in range(clients)]
-    started = time.perf_counter()
-    for proc in procs:
-        proc.start()
-    results = [queue.get() for _ in procs]
-    for proc in procs:
-        proc.join()
-    elapsed = time.perf_counter() - started
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
-
-
-def wait_up(port: int) -> None:
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/health")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server on port {port} did not answer")
+    return make
 
 
 def seed(url: str, other_sources: int = 0) -> int:
@@ -154,16 +104,17 @@ def one_store(store: str, args: argparse.Namespace) -> float:
                               "--threads", str(args.threads)], stderr=subprocess.DEVNULL),
         ]
         try:
-            wait_up(jolli_port)
-            wait_up(bare_port)
+            wait_up(jolli_port, "/api/health")
+            wait_up(bare_port, "/api/health", status=None)  # the bare app has no health route: any answer
             print(f"{store}: gunicorn {args.workers} workers x {args.threads} threads; {args.clients} senders; "
                   f"{args.seconds:g}s per round; {args.sources + 1} sources; {os.cpu_count()} CPUs")
             bare, jolli = [], []
             for round_no in range(1, args.rounds + 1):
-                rate, errors = load(bare_port, "/", args.clients, args.seconds)
+                rate, errors = load(bare_port, push("/"), 202, args.clients, args.seconds)
                 bare.append(rate)
                 print(f"  round {round_no}: bare Flask POST /               {rate:8.0f} req/s ({errors} errors)")
-                rate, errors = load(jolli_port, f"/api/webhooks/{integration_id}", args.clients, args.seconds)
+                rate, errors = load(jolli_port, push(f"/api/webhooks/{integration_id}"), 202, args.clients,
+                                      args.seconds)
                 jolli.append(rate)
                 print(f"  round {round_no}: jolli POST /api/webhooks/:id   {rate:8.0f} req/s ({errors} errors) "
                       f"-> {rate / bare[-1]:.0%}")
