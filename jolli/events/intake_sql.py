@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from jolli.events import rawsql as raw
+from jolli.events.group_commit import GroupCommit
 from jolli.store.db import database, is_postgres
 
 _sql = raw.sql
@@ -151,8 +153,39 @@ def insert_push(values: dict[str, Any], now: datetime) -> int | None:
     params: tuple[Any, ...] = (row["org_id"], str(row["repo"]).lower(), row["branch"])
     params += tuple(row[c] for c in EVENT_COLUMNS if c not in _FROM_SOURCE)
     params += (row["org_id"], row["branch"] or "", naive_now, naive_now, naive_now)
+    return _pushes.submit(params)
+
+
+def _insert_push_one(params: tuple[Any, ...]) -> int | None:
     rows = _rows(_INSERT_PUSH, params)
     return int(rows[0][0]) if rows else None
+
+
+#: Where :data:`_INSERT_PUSH` keeps the event's head SHA among its parameters (after org, repo, branch and
+#: the event columns before ``head_sha`` that do not come from the source).
+_HEAD_SHA_PARAM = 3 + [c for c in EVENT_COLUMNS if c not in _FROM_SOURCE].index("head_sha")
+
+
+def _insert_push_group(group: Sequence[tuple[Any, ...]]) -> list[int | None]:
+    """Several pushes in one transaction and one round trip (a psycopg pipeline), all or nothing.
+
+    They are sent in the order of their idempotency key, so two processes writing overlapping groups
+    take the keys' locks in the same order: one waits for the other, neither deadlocks."""
+    conn = database.connection()
+    query = _sql(_INSERT_PUSH)
+    order = sorted(range(len(group)), key=lambda i: (group[i][0], group[i][1], group[i][2], group[i][_HEAD_SHA_PARAM]))
+    results: list[int | None] = [None] * len(group)
+    with conn.transaction():
+        with conn.pipeline():
+            cursors = [(i, conn.execute(query, group[i])) for i in order]
+        for i, cursor in cursors:
+            row = cursor.fetchone()
+            results[i] = int(row[0]) if row else None
+    return results
+
+
+#: This process's group commit of single-source pushes (PostgreSQL); see :mod:`jolli.events.group_commit`.
+_pushes: GroupCommit[tuple[Any, ...], int | None] = GroupCommit(_insert_push_one, _insert_push_group)
 
 
 def insert_event(values: dict[str, Any], *, with_job_at: datetime | None = None) -> int | None:
