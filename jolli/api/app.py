@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 from jolli.api.auth import authenticate
 from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
+from jolli.api.request import JolliRequest
 from jolli.api.schemas import MAX_ID
 from jolli.store.db import database, database_url, open_database
 
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the API app. ``config`` keys: ``DATABASE_URL`` (default :func:`database_url`),
     ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``PUBLIC_URL`` (base of ``webhookUrl``)."""
     app = Flask("jolli", static_folder=None)
+    app.request_class = JolliRequest  # 413 for chunked bodies over the limit too
     app.config.update(
         DATABASE_URL=None,
         MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_BODY_BYTES", MAX_CONTENT_LENGTH),

@@ -11,7 +11,8 @@ OpenAPI description, and what an app without the middleware serves), and by :cla
 WSGI in front of Flask that ``create_app`` installs. Every provider's pushes come through here, so the
 hottest path of the system skips Flask's per-request machinery (request and response objects, URL
 matching, the bearer-token and connection hooks). Errors are still rendered by the app's own error
-handlers, so both give the same answers.
+handlers, so both give the same answers. Both read the body with :func:`jolli.api.request.read_body`
+(413 past the webhook limit, chunked bodies included).
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.datastructures import EnvironHeaders
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import get_input_stream
 
+from jolli.api.request import read_body
 from jolli.api.schemas import MAX_ID
 from jolli.api.spec import doc
 from jolli.events.intake import load_integration, receive
@@ -38,18 +38,6 @@ ROUTE = re.compile(r"/api/webhooks/([0-9]+)\Z")
 _STATUS_LINES = {200: "200 OK", 202: "202 Accepted"}
 #: Compact JSON, as ``jsonify`` writes it; one encoder (``json.dumps`` with options builds one per call).
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def read_body(environ: dict[str, Any], limit: int) -> bytes:
-    """The request body, at most ``limit`` bytes; ``RequestEntityTooLarge`` (413) past it.
-
-    werkzeug refuses a declared ``Content-Length`` over the limit, but stops a chunked body at the limit
-    without a word: one more byte from the server tells a body of exactly ``limit`` bytes from a longer one.
-    """
-    data = get_input_stream(environ, max_content_length=limit).read()
-    if len(data) >= limit and "wsgi.input_terminated" in environ and environ["wsgi.input"].read(1):
-        raise RequestEntityTooLarge()
-    return data
 
 
 def answer(integration_id: int, headers: Mapping[str, str], body_of: Callable[[], bytes]) -> tuple[int, bytes]:

@@ -187,3 +187,30 @@ def test_serve_receives_webhooks_and_refuses_a_chunked_body_over_the_limit(
     assert status == 413 and mime == "application/problem+json" and problem["status"] == 413
     status, (_, again) = post(push, chunked=True)  # a chunked body within the limit is read whole
     assert status == 202 and again["status"] == "duplicate" and again["duplicateEventIds"] == answer["eventIds"]
+
+
+def test_serve_answers_413_for_a_chunked_api_body_over_the_limit(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.client
+
+    monkeypatch.setenv("JOLLI_MAX_BODY_BYTES", "2000")
+    base = serve("--workers", "1")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["org", "create", "acme"]).exit_code == 0
+    token = runner.invoke(cli, ["token", "create", "--org", "acme"]).stdout.strip()
+    port = int(base.rsplit(":", 1)[1])
+
+    def post(body: bytes) -> tuple[int, Any]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/api/sources", body=iter([body[:1000], body[1000:]]), encode_chunked=True,
+                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        answer = response.status, json.loads(response.read())
+        conn.close()
+        return answer
+
+    source = {"name": "web", "type": "git", "repo": "github.com/acme/web"}
+    status, problem = post(json.dumps({**source, "branch": "b" * 5000}).encode())
+    assert status == 413 and problem["status"] == 413  # not a 400 about a truncated JSON body
+    status, created = post(json.dumps({**source, "branch": "main"}).encode().ljust(1500))
+    assert status == 201 and created["name"] == "web"
+    assert call(base + "/api/sources", token=token)[2]["items"][0]["branch"] == "main"
