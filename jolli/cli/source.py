@@ -289,11 +289,12 @@ def _add_on_server(
         note(f"the server already has {name!r} (id {existing['id']}, same repo): adopted it")
         return {"name": name, "kind": "mounted", "sourceId": server_source["id"],
                 "integrationId": server_source.get("integrationId"), "adopted": True}
-    if integration_id is None and not _needs_integration(type_, repo):
+    needs_integration = _needs_integration(type_, repo)
+    if integration_id is None and not needs_integration:
         integration = linking.IntegrationChoice(None, f"no integration ({type_} sources follow no repo)")
     else:
         integration = linking.find_integration(client, repo, integration_id)
-    if integration.id is None and _needs_integration(type_, repo):
+    if integration.id is None and needs_integration:
         _record_virtual(edit, name, mount_path, type_, repo, branch)
         note(f"{integration.how}: recorded {name!r} as a virtual source; once an integration covers it, run "
              f"'jolli source link {name}'")

@@ -144,9 +144,10 @@ _INSERT_PUSH = (
 
 
 def insert_push(values: dict[str, Any], now: datetime) -> int | None:
-    """PostgreSQL: store a branch push (``values``: the event's columns but the source's) in one statement,
-    when exactly one source tracks it and all its bindings are affected; the new event's id, else ``None``
-    (no source, several, a binding with a pattern, or a duplicate: the caller takes the general path)."""
+    """PostgreSQL: store a branch push (``values``: the event's columns but the source's) in one statement
+    (grouped with the process's concurrent pushes, :data:`_pushes`), when exactly one source tracks it and
+    all its bindings are affected; the new event's id, else ``None`` (no source, several, a binding with a
+    pattern, or a duplicate: the caller takes the general path)."""
     row = dict(values)
     row["received_at"] = _naive(row["received_at"])
     naive_now = _naive(now)

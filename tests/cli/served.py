@@ -1,5 +1,6 @@
 """Real parts for the CLI tests: ``jolli serve`` in a subprocess on a loopback port, orgs and tokens made
-with the admin commands, integrations registered over HTTP, and git repositories made with real git.
+with the admin commands, integrations registered over HTTP, and git repositories made with real git
+(``git`` and ``make_repo`` are ``tests/local/localgit.py``'s).
 
 Imported by the test modules next to it (``from served import ...``).
 """
@@ -20,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "local"))
+
+from localgit import git, make_repo  # noqa: E402, F401 - the same real-git helpers as the local-config tests
 
 #: The console script installed beside this Python (the virtualenv's ``jolli``).
 JOLLI = [os.path.join(os.path.dirname(sys.executable), "jolli")]
@@ -134,28 +139,6 @@ class Org:
         status, page = self.api("GET", "/api/sources?limit=500")
         assert status == 200, page
         return page["items"]
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
-    result = subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-C", str(cwd), *args],
-        capture_output=True, text=True, env=env, check=True,
-    )
-    return result.stdout.strip()
-
-
-def make_repo(path: Path, remote: str | None = "git@github.com:acme/backend.git", branch: str = "main") -> Path:
-    """A git work tree at ``path`` with one commit, on ``branch``, with ``origin`` at ``remote``."""
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", branch)
-    (path / "README.md").write_text("hello\n")
-    git(path, "add", "README.md")
-    git(path, "commit", "-q", "-m", "first")
-    if remote:
-        git(path, "remote", "add", "origin", remote)
-    return path
 
 
 @pytest.fixture(scope="module")

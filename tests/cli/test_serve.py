@@ -58,6 +58,24 @@ def wait_until_up(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise AssertionError("jolli serve did not answer /api/health")
 
 
+def post_raw(base: str, path: str, body: bytes, headers: dict[str, str], chunked: bool = False
+             ) -> tuple[int, str | None, Any]:
+    """``POST`` with http.client (in two chunks, without a length, when ``chunked``): status, type, JSON."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=30)
+    try:
+        if chunked:
+            conn.request("POST", path, body=iter([body[: len(body) // 2], body[len(body) // 2 :]]),
+                         headers=headers, encode_chunked=True)
+        else:
+            conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.getheader("Content-Type"), json.loads(response.read())
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Any]:
     started: list[subprocess.Popen[bytes]] = []
@@ -150,7 +168,6 @@ def test_serve_receives_webhooks_and_refuses_a_chunked_body_over_the_limit(
         serve: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import hashlib
     import hmac
-    import http.client
 
     from jolli.store.admin import create_org
     from jolli.store.db import close_database, open_database
@@ -163,21 +180,12 @@ def test_serve_receives_webhooks_and_refuses_a_chunked_body_over_the_limit(
     integration = Integration.create(org=org, provider="github", host="github.com", webhook_secret="s3cret")
     Source.create(org=org, name="app", type="git", repo="github.com/acme/App", branch="main")
     close_database()
-    port = int(base.rsplit(":", 1)[1])
 
     def post(body: bytes, chunked: bool = False) -> tuple[int, Any]:
         headers = {"Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-42",
                    "X-Hub-Signature-256": "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()}
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        if chunked:
-            conn.request("POST", f"/api/webhooks/{integration.id}", body=iter([body[:3000], body[3000:]]),
-                         headers=headers, encode_chunked=True)
-        else:
-            conn.request("POST", f"/api/webhooks/{integration.id}", body=body, headers=headers)
-        response = conn.getresponse()
-        answer = (response.status, response.getheader("Content-Type"), json.loads(response.read()))
-        conn.close()
-        return answer[0], answer[1:]
+        status, mime, answer = post_raw(base, f"/api/webhooks/{integration.id}", body, headers, chunked)
+        return status, (mime, answer)
 
     push = json.dumps({"ref": "refs/heads/main", "before": "0" * 40, "after": "a" * 40,
                        "repository": {"full_name": "acme/app", "html_url": "https://github.com/acme/app"}}).encode()
@@ -190,23 +198,16 @@ def test_serve_receives_webhooks_and_refuses_a_chunked_body_over_the_limit(
 
 
 def test_serve_answers_413_for_a_chunked_api_body_over_the_limit(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import http.client
-
     monkeypatch.setenv("JOLLI_MAX_BODY_BYTES", "2000")
     base = serve("--workers", "1")
     runner = CliRunner()
     assert runner.invoke(cli, ["org", "create", "acme"]).exit_code == 0
     token = runner.invoke(cli, ["token", "create", "--org", "acme"]).stdout.strip()
-    port = int(base.rsplit(":", 1)[1])
 
     def post(body: bytes) -> tuple[int, Any]:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("POST", "/api/sources", body=iter([body[:1000], body[1000:]]), encode_chunked=True,
-                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        response = conn.getresponse()
-        answer = response.status, json.loads(response.read())
-        conn.close()
-        return answer
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        status, _mime, answer = post_raw(base, "/api/sources", body, headers, chunked=True)
+        return status, answer
 
     source = {"name": "web", "type": "git", "repo": "github.com/acme/web"}
     status, problem = post(json.dumps({**source, "branch": "b" * 5000}).encode())
