@@ -36,10 +36,10 @@ def run(store: str, spaces: int) -> tuple[float, float]:
     from jolli.events import legacy
     from jolli.events.config import EventSettings
     from jolli.events.intake import store_pushes
-    from jolli.events.models import EventJob
-    from jolli.events.tx import write_tx
+    from jolli.events.tables import EventJob
     from jolli.events.worker import Worker
     from jolli.provider import CanonicalPush
+    from jolli.store.sql import write_tx
 
     settings = EventSettings(lease_seconds=30)
     results = []

@@ -123,7 +123,7 @@ def one_store(store: str, args: argparse.Namespace) -> float:
                 server.send_signal(signal.SIGTERM)
             for server in servers:
                 server.wait(timeout=30)
-        from jolli.events.models import SourceEvent
+        from jolli.events.tables import SourceEvent
         from jolli.store.db import close_database, open_database
 
         open_database(url)

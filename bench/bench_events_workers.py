@@ -66,7 +66,7 @@ def plugin_dir(hook_ms: float) -> Path | None:
 
 
 def run(workers: int, args: argparse.Namespace) -> float:
-    from jolli.events.models import EventJob, SpaceAudit
+    from jolli.events.tables import EventJob, SpaceAudit
     from jolli.store.db import close_database
 
     with fresh_database("postgres") as url:

@@ -73,7 +73,7 @@ def jolli_process_space(space_id: int, event: Any, changes: Any) -> dict[str, An
     failed (it is retried with backoff); returning a dict records it as that space's outcome detail.
 
     :param space_id: the space being processed.
-    :param event: the :class:`jolli.events.model.SourceEventView` (sourceId, eventJrn, headSha, ...).
+    :param event: the :class:`jolli.events.view.SourceEventView` (sourceId, eventJrn, headSha, ...).
     :param changes: the :class:`jolli.source_type.ChangeSet` between the source cursor and the head.
     :return: a JSON-serialisable dict recorded in the audit row, or ``None``.
     """

@@ -23,11 +23,11 @@ from jolli.errors import InvalidInput
 from jolli.events import legacy
 from jolli.events.audit import OUTCOMES
 from jolli.events.errors import NotFound
-from jolli.events.models import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery
 from jolli.events.retry import retry_event
 from jolli.events.serialize import audit_dict, delivery_dict, event_dict, job_dict, space_dict
-from jolli.events.tx import write_tx
+from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery
 from jolli.store.models import Integration, Org, Source, Space
+from jolli.store.sql import write_tx
 
 bp = Blueprint("events", __name__)
 

@@ -198,8 +198,8 @@ def patch_cursor(source_id: int) -> dict[str, Any]:
 
 def _swap(row: Source, value: str, version: int) -> bool:
     """``UPDATE ... WHERE cursor_version = version``, recorded in the cursor history when it matched."""
-    from jolli.events.models import CursorHistory
-    from jolli.events.tx import write_tx
+    from jolli.events.tables import CursorHistory
+    from jolli.store.sql import write_tx
 
     now = utcnow()
     with write_tx():

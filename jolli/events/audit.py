@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from jolli.events import rawsql as raw
-from jolli.events.models import SourceEvent
+from jolli.events.tables import SourceEvent
+from jolli.store import sql as raw
 from jolli.store.models import utcnow
 
 log = logging.getLogger("jolli.events")

@@ -15,10 +15,10 @@ from datetime import datetime
 import peewee
 
 from jolli.events.fanout import merge_space_ids
-from jolli.events.models import FANOUT_VERSION, EventJob, SourceEvent
-from jolli.events.tx import write_tx
+from jolli.events.tables import FANOUT_VERSION, EventJob, SourceEvent
 from jolli.store.db import is_postgres
 from jolli.store.models import utcnow
+from jolli.store.sql import write_tx
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Stored:
 def store_event(new: NewEvent, *, with_job: bool = True) -> Stored:
     """Insert the event (and its job) unless its key exists; return the event either way.
 
-    Call it inside a write transaction (:func:`jolli.events.tx.write_tx`) together with whatever else
+    Call it inside a write transaction (:func:`jolli.store.sql.write_tx`) together with whatever else
     the caller stores, so a failure leaves nothing behind.
     """
     try:

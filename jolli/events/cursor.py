@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jolli.events import rawsql as raw
-from jolli.events.models import CursorHistory
-from jolli.events.tx import write_tx
+from jolli.events.tables import CursorHistory
+from jolli.store import sql as raw
 from jolli.store.models import utcnow
+from jolli.store.sql import write_tx
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from jolli.events.create import NewEvent, store_event
 from jolli.events.errors import BadSignature, IntegrationNotFound
 from jolli.events.fanout import event_jrn_for, pattern_accepts
 from jolli.events.intake_sql import IntegrationInfo
-from jolli.events.models import FANOUT_VERSION
-from jolli.events.tx import write_tx
+from jolli.events.tables import FANOUT_VERSION
 from jolli.provider import ZERO_SHA, CanonicalPush, WebhookIgnored
 from jolli.registry import get_plugins
 from jolli.store.db import is_postgres
 from jolli.store.models import utcnow
+from jolli.store.sql import write_tx
 
 log = logging.getLogger("jolli.events.intake")
 

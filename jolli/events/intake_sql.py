@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jolli.events import rawsql as raw
 from jolli.events.group_commit import GroupCommit
+from jolli.store import sql as raw
 from jolli.store.db import database, is_postgres
 
 _sql = raw.sql

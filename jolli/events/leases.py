@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 import peewee
 
-from jolli.events import rawsql as raw
-from jolli.events.models import SourceLease
-from jolli.events.tx import write_tx
+from jolli.events.tables import SourceLease
+from jolli.store import sql as raw
 from jolli.store.models import utcnow
+from jolli.store.sql import write_tx
 
 
 def branch_key(branch: str | None) -> str:

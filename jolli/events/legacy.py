@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from jolli.errors import InvalidInput
-from jolli.events.ancestry import mirror_path, provider_client
 from jolli.events.create import NewEvent, store_event
 from jolli.events.errors import LegacyJobError, NotFound
 from jolli.events.fanout import event_jrn_for, merge_space_ids
-from jolli.events.models import LEGACY_VERSION, EventJob, SourceEvent
-from jolli.events.tx import write_tx
+from jolli.events.staleness import mirror_path, provider_client
+from jolli.events.tables import LEGACY_VERSION, EventJob, SourceEvent
 from jolli.store.models import Integration, Org, Source, SpaceSource, utcnow
+from jolli.store.sql import write_tx
 
 REQUIRED = ("spaceId", "integrationId", "eventJrn")
 KNOWN = (*REQUIRED, "killSandbox", "sourceId", "afterSha", "cursorSha")

@@ -19,18 +19,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jolli.errors import JolliError
-from jolli.events import audit, cursor, leases, legacy, queue
-from jolli.events import rawsql as raw
-from jolli.events.ancestry import Verdict, is_behind_or_equal, judge
+from jolli.events import audit, cursor, jobs, leases, legacy
 from jolli.events.audit import Outcome
 from jolli.events.config import EventSettings
 from jolli.events.errors import LegacyJobError
-from jolli.events.model import SourceEventView
-from jolli.events.models import EventJob, EventSpace, SourceEvent
-from jolli.events.tx import write_tx
+from jolli.events.staleness import Verdict, is_behind_or_equal, judge
+from jolli.events.tables import EventJob, EventSpace, SourceEvent
+from jolli.events.view import SourceEventView
 from jolli.registry import get_plugins
+from jolli.store import sql as raw
 from jolli.store.db import database
 from jolli.store.models import Source, utcnow
+from jolli.store.sql import write_tx
 
 log = logging.getLogger("jolli.events.worker")
 
@@ -76,7 +76,7 @@ class Heartbeat:
         try:
             while not self._stop.wait(self.seconds / 3):
                 with write_tx():  # lock order everywhere: lease, then event, then job
-                    ok = leases.renew(self.source_id, self.branch, self.holder, self.seconds) and queue.renew(
+                    ok = leases.renew(self.source_id, self.branch, self.holder, self.seconds) and jobs.renew(
                         self.job_id, self.holder, self.seconds
                     )
                 if not ok:
@@ -117,7 +117,7 @@ class JobProcessor:
     def process(self, job: EventJob, leased: bool = False) -> JobResult:
         """Do one claimed job to the end (or give it back); never raises for a job-level failure.
 
-        ``leased``: the claim already took the job's lease (:func:`jolli.events.queue.claim_leased`).
+        ``leased``: the claim already took the job's lease (:func:`jolli.events.jobs.claim_leased`).
         """
         try:
             return self._process(job, leased)
@@ -139,21 +139,21 @@ class JobProcessor:
             except LegacyJobError as exc:
                 if leased and job.source_id is not None:
                     leases.release(job.source_id, job.branch_key, self.holder)
-                queue.finish(job.id, self.holder, status="dead", error=exc.message)
+                jobs.finish(job.id, self.holder, status="dead", error=exc.message)
                 log.warning("jobId=%s legacy job dead-lettered: %s", job.id, exc.message)
                 return JobResult(job.id, "dead", detail=exc.message)
             event, spaces, kill_sandbox = resolved.event, [resolved.space_id], resolved.kill_sandbox
         else:
             found = _event(job.event_id) if job.event_id is not None else None
             if found is None:
-                queue.finish(job.id, self.holder, status="dead", error="the event no longer exists")
+                jobs.finish(job.id, self.holder, status="dead", error="the event no longer exists")
                 return JobResult(job.id, "dead", detail="event deleted")
             event, spaces = found, list(found.affected_space_ids)
         seconds = self.settings.lease_seconds
         if not leased and not leases.acquire(event.source_id, event.branch, self.holder, seconds):
             until = leases.expires_at(event.source_id, event.branch) or utcnow()
             wait = min(max(until, utcnow() + timedelta(milliseconds=50)), utcnow() + timedelta(seconds=seconds))
-            queue.release(job.id, self.holder, run_after=wait)
+            jobs.release(job.id, self.holder, run_after=wait)
             return JobResult(job.id, "busy", event.id)
         try:
             with Heartbeat(job.id, event.source_id, event.branch, self.holder, seconds) as beat:
@@ -169,7 +169,7 @@ class JobProcessor:
         source = _source(event.source_id)
         if source is None:
             with write_tx():
-                queue.finish(job.id, self.holder, status="dead", error="the source no longer exists")
+                jobs.finish(job.id, self.holder, status="dead", error="the source no longer exists")
                 leases.release(event.source_id, event.branch, self.holder)
             return JobResult(job.id, "dead", event.id, detail="source deleted")
         get_plugins().source_type(source.type)  # NotAvailable (plugin not installed): the job waits and retries
@@ -295,7 +295,7 @@ class JobProcessor:
         retry_at += waiting
         if retry_at:
             self._event_status(event, "processing")
-            queue.release(job.id, self.holder, run_after=min(retry_at))
+            jobs.release(job.id, self.holder, run_after=min(retry_at))
             return JobResult(job.id, "retry", event.id, counts)
         if full:  # this job covers every affected space: what it saw is the whole picture
             all_states = {s: st.status for s, st in states.items()}
@@ -315,7 +315,7 @@ class JobProcessor:
         else:
             status = "processed"
         self._event_status(event, status)
-        queue.finish(job.id, self.holder, status="done")
+        jobs.finish(job.id, self.holder, status="done")
         return JobResult(job.id, "done", event.id, counts)
 
     def _event_status(self, event: SourceEvent, status: str) -> None:
@@ -326,10 +326,10 @@ class JobProcessor:
         failures = (job.failures or 0) + 1
         try:
             if failures >= self.settings.max_attempts:
-                queue.finish(job.id, self.holder, status="dead", error=error[:2000])
+                jobs.finish(job.id, self.holder, status="dead", error=error[:2000])
                 return JobResult(job.id, "dead", job.event_id, detail=error)
             delay = self.settings.backoff(failures)
-            queue.release(job.id, self.holder, run_after=utcnow() + timedelta(seconds=delay), error=error[:2000],
+            jobs.release(job.id, self.holder, run_after=utcnow() + timedelta(seconds=delay), error=error[:2000],
                           failed=True)
         except Exception:  # noqa: BLE001 - the claim expires and the job is taken over later
             log.exception("jobId=%s: could not record the failure", job.id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from jolli.errors import InvalidInput
 from jolli.events.create import enqueue_event_job
-from jolli.events.models import EventJob, EventSpace, SourceEvent
-from jolli.events.tx import write_tx
+from jolli.events.tables import EventJob, EventSpace, SourceEvent
 from jolli.store.models import utcnow
+from jolli.store.sql import write_tx
 
 
 def retry_event(event: SourceEvent, space_ids: list[int] | None = None) -> dict[str, object]:

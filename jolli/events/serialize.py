@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from jolli.events.models import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery
+from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery
 
 
 def _time(value: datetime | None) -> str | None:

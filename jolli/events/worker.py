@@ -16,12 +16,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from jolli.events import leases, queue
+from jolli.events import jobs, leases
 from jolli.events.config import EventSettings
 from jolli.events.processing import HookCaller, JobProcessor, JobResult
-from jolli.events.tx import write_tx
 from jolli.store.db import database
 from jolli.store.models import Source
+from jolli.store.sql import write_tx
 
 log = logging.getLogger("jolli.events.worker")
 
@@ -42,14 +42,14 @@ class Worker:
 
     def run_once(self) -> JobResult | None:
         """Claim and process one due job; ``None`` when there is none."""
-        claimed = queue.claim_leased(self.name, self.settings.lease_seconds)
+        claimed = jobs.claim_leased(self.name, self.settings.lease_seconds)
         if claimed is None:
             return None
         job, leased = claimed
         if job.takeovers > self.settings.max_takeovers:
             reason = f"taken over {job.takeovers} times from workers that stopped (crash loop?)"
             with write_tx():
-                queue.finish(job.id, self.name, status="dead", error=reason)
+                jobs.finish(job.id, self.name, status="dead", error=reason)
                 if leased and job.source_id is not None:
                     leases.release(job.source_id, job.branch_key, self.name)
             log.error("jobId=%s dead-lettered: %s", job.id, reason)
@@ -92,7 +92,7 @@ class Worker:
                     if once:
                         raise
                 done += len(results)
-                if once and not queue.due_exists():
+                if once and not jobs.due_exists():
                     break  # nothing due: other threads may still be busy, but not with anything left here
                 if not results:
                     stop.wait(self.settings.poll_seconds)

@@ -1,6 +1,6 @@
 """Tables of the registry: orgs, API tokens, integrations, sources, spaces and their bindings.
 
-Event-processing tables (source events, jobs, leases, audit) live in :mod:`jolli.events.models`.
+Event-processing tables (source events, jobs, leases, audit) live in :mod:`jolli.events.tables`.
 The schema itself is created and changed only by the versioned migrations in ``jolli.store.migrations``
 (``jolli db upgrade``); a change here needs a new migration there.
 """

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import peewee
 
-from jolli.store.db import database
+from jolli.store.sql import sql as _sql
 from jolli.store.models import ApiToken, Org
 
 M = TypeVar("M", bound=peewee.Model)
@@ -20,12 +20,6 @@ _TOKEN_SQL = (
     'SELECT t.*, o."name" AS org_name, o."created_at" AS org_created_at FROM "api_token" AS t '
     'JOIN "org" AS o ON o."id" = t."org_id" WHERE t."token_hash" = ? AND t."revoked_at" IS NULL'
 )
-
-
-def _sql(template: str) -> str:
-    """``template`` with ``?`` placeholders in the open database's parameter style."""
-    param = database.obj.param if database.obj is not None else "?"
-    return template if param == "?" else template.replace("?", param)
 
 
 def _first(model: type[M], template: str, *params: Any) -> M | None:

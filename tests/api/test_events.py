@@ -36,7 +36,7 @@ def settle(worker: Worker) -> None:
     """Drain until no job is queued or running (retries here are due within milliseconds)."""
     import time
 
-    from jolli.events.models import EventJob
+    from jolli.events.tables import EventJob
 
     for _ in range(200):
         worker.drain()

@@ -23,7 +23,7 @@ import peewee  # noqa: E402
 from eventhelp import make_integration, make_org, make_source, make_spaces  # noqa: E402
 from webhook_fixtures import body, vector  # noqa: E402
 
-from jolli.events.models import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery  # noqa: E402
+from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery  # noqa: E402
 
 SECRET = "It's a Secret to Everybody"
 

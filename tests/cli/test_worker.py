@@ -48,7 +48,7 @@ def test_worker_once_processes_what_is_due_and_exits(tmp_path: Path) -> None:
     assert "outcome=processed" in result.stderr and "eventJrn=jrn::path:/home/acme/sources/" in result.stderr
 
     reopen(url)
-    from jolli.events.models import EventJob, SpaceAudit
+    from jolli.events.tables import EventJob, SpaceAudit
     from jolli.store.models import Source
 
     assert {j.status for j in EventJob.select()} == {"done"}

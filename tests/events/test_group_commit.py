@@ -103,7 +103,7 @@ def test_the_receivers_pushes_from_many_threads_are_each_stored_once(org: Any, i
     such; on PostgreSQL the pushes went out in groups (SQLite takes the general path)."""
     from jolli.events import intake_sql
     from jolli.events.intake import store_pushes
-    from jolli.events.models import EventJob, SourceEvent
+    from jolli.events.tables import EventJob, SourceEvent
     from jolli.provider import CanonicalPush
     from jolli.store.db import database
 

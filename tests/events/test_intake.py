@@ -8,7 +8,7 @@ from typing import Any
 from eventhelp import make_integration, make_source, make_spaces, sha
 
 from jolli.events.intake import store_pushes
-from jolli.events.models import EventJob, SourceEvent, WebhookDelivery
+from jolli.events.tables import EventJob, SourceEvent, WebhookDelivery
 from jolli.provider import ZERO_SHA, CanonicalPush
 
 REPO = "github.com/acme/app"
@@ -130,9 +130,9 @@ def test_the_same_push_stored_three_times_at_once_makes_one_event(org: Any, inte
 def test_the_receiver_finds_its_source_by_index_among_thousands(org: Any, integration: Any) -> None:
     """A delivery reads one index entry, not every source of its org (migration 0004), on either store."""
     from jolli.events import intake_sql
-    from jolli.events.rawsql import rows
     from jolli.store.db import database, is_postgres
     from jolli.store.models import Source
+    from jolli.store.sql import rows
 
     with database.atomic():
         for i in range(3000):

@@ -12,7 +12,7 @@ from eventhelp import RecordingHook, git_repo, make_source, make_spaces, sha
 from jolli.errors import InvalidInput
 from jolli.events import legacy
 from jolli.events.intake import store_pushes
-from jolli.events.models import EventJob, SourceEvent, SpaceAudit
+from jolli.events.tables import EventJob, SourceEvent, SpaceAudit
 from jolli.events.worker import Worker
 from jolli.provider import CanonicalPush
 from jolli.store.models import Source

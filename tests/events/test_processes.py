@@ -22,7 +22,7 @@ from procs import create_hook_table, install_counting_hook, start_worker, stop
 
 from jolli.events.cursor import history
 from jolli.events.intake import store_pushes
-from jolli.events.models import EventJob, EventSpace, SourceEvent, SpaceAudit
+from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit
 from jolli.provider import CanonicalPush
 from jolli.store.models import Source
 

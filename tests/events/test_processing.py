@@ -11,11 +11,11 @@ import pytest
 import responses
 from eventhelp import RecordingHook, git_repo, make_integration, make_source, make_spaces, sha
 
-from jolli.events import leases, queue
+from jolli.events import jobs, leases
 from jolli.events.create import NewEvent, store_event
 from jolli.events.fanout import affected_space_ids
-from jolli.events.models import CursorHistory, EventJob, EventSpace, SourceEvent, SpaceAudit
 from jolli.events.retry import retry_event
+from jolli.events.tables import CursorHistory, EventJob, EventSpace, SourceEvent, SpaceAudit
 from jolli.events.worker import Worker
 from jolli.store.models import Source, Space, SpaceSource
 
@@ -38,7 +38,7 @@ def drain_until_settled(worker: Worker, rounds: int = 200) -> None:
         if not EventJob.select().where(EventJob.status.in_(("queued", "running"))).exists():
             return
         time.sleep(0.02)
-    raise AssertionError(f"jobs did not settle: {queue.counts()}")
+    raise AssertionError(f"jobs did not settle: {jobs.counts()}")
 
 
 def outcomes(event: SourceEvent) -> list[tuple[int, str, int]]:
@@ -248,7 +248,7 @@ def test_a_job_whose_worker_died_is_taken_over_once_its_lease_expires(
     s1, s2 = make_spaces(org, source, 2)
     event = queue_push(source, sha(1))
     # A worker claims the job, takes the lease, processes nothing, and dies (never renews).
-    job = queue.claim("dead-worker", lease_seconds=0.3)
+    job = jobs.claim("dead-worker", lease_seconds=0.3)
     assert job is not None and leases.acquire(source.id, "main", "dead-worker", 0.3)
     worker = Worker(settings)
     assert worker.drain() == []  # still claimed

@@ -8,7 +8,7 @@ from typing import Any
 
 from eventhelp import make_source, sha
 
-from jolli.events import queue
+from jolli.events import jobs
 from jolli.events.create import NewEvent, store_event
 from jolli.store.db import database
 
@@ -26,7 +26,7 @@ def test_concurrent_claimers_each_get_different_jobs(org: Any) -> None:
     def claimer(n: int) -> None:
         try:
             barrier.wait()
-            while (job := queue.claim(f"w{n}", 30)) is not None:
+            while (job := jobs.claim(f"w{n}", 30)) is not None:
                 with lock:
                     claimed.append(job.id)
         finally:
@@ -38,7 +38,7 @@ def test_concurrent_claimers_each_get_different_jobs(org: Any) -> None:
     for t in threads:
         t.join()
     assert len(claimed) == 30 and set(Counter(claimed).values()) == {1}
-    assert queue.counts() == {"running": 30}
+    assert jobs.counts() == {"running": 30}
 
 
 def test_a_released_job_is_not_due_before_its_time(org: Any) -> None:
@@ -49,8 +49,8 @@ def test_a_released_job_is_not_due_before_its_time(org: Any) -> None:
     source = make_source(org, "s", "github.com/acme/r")
     store_event(NewEvent(org_id=org.id, source_id=source.id, event_jrn="jrn::path:/home/acme/x", head_sha=sha(1),
                          before_sha=None, branch="main", repo=source.repo, affected_space_ids=[]))
-    job = queue.claim("w", 30)
-    assert job is not None and queue.claim("other", 30) is None
-    assert queue.release(job.id, "w", run_after=utcnow() + timedelta(hours=1))
-    assert queue.claim("other", 30) is None
-    assert not queue.finish(job.id, "w")  # no longer its claim
+    job = jobs.claim("w", 30)
+    assert job is not None and jobs.claim("other", 30) is None
+    assert jobs.release(job.id, "w", run_after=utcnow() + timedelta(hours=1))
+    assert jobs.claim("other", 30) is None
+    assert not jobs.finish(job.id, "w")  # no longer its claim

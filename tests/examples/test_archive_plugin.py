@@ -300,7 +300,7 @@ def _event(org: Any, source_id: int, head: str, before: str | None = None) -> in
     """The source event an archive poller would record for a new version (there is no webhook for files)."""
     from jolli.events.create import NewEvent, store_event
     from jolli.events.fanout import affected_space_ids
-    from jolli.events.tx import write_tx
+    from jolli.store.sql import write_tx
 
     jrn = f"jrn::path:/home/{org.name}/sources/archive/{source_id}"
     with write_tx():

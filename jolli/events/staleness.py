@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jolli.events.cursor import last_setter
-from jolli.events.models import SourceEvent
+from jolli.events.tables import SourceEvent
 from jolli.provider import CompareResult, IntegrationRef
 from jolli.registry import get_plugins
 from jolli.source_type import ChangeSet
 from jolli.store.models import Integration, Source
 
-log = logging.getLogger("jolli.events.ancestry")
+log = logging.getLogger("jolli.events.staleness")
 
 
 @dataclass(frozen=True)

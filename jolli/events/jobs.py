@@ -15,11 +15,11 @@ from typing import Any
 import peewee
 
 from jolli.events import leases
-from jolli.events import rawsql as raw
-from jolli.events.models import EventJob, SourceLease
-from jolli.events.tx import write_tx
+from jolli.events.tables import EventJob, SourceLease
+from jolli.store import sql as raw
 from jolli.store.db import database, is_postgres
 from jolli.store.models import utcnow
+from jolli.store.sql import write_tx
 
 
 def _claimable(job: Any, now: datetime, holder: str) -> peewee.Expression:

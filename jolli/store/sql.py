@@ -1,0 +1,124 @@
+"""The store's one SQL helper: plain statements for the hot paths, and write transactions.
+
+Plain SQL serves the paths where building statements with the query builder cost more than running them
+(the receiver, claiming, leases, audit rows). Placeholders are written ``?`` and turned into the driver's
+style; times are passed as naive UTC, the way the models store them.
+
+Write transactions (:func:`write_tx`) behave the same on SQLite and PostgreSQL. On SQLite a transaction
+that reads and then writes must take the write lock up front (``BEGIN IMMEDIATE``), or two of them can
+deadlock on the upgrade. SQLite has a single writer and a waiting writer polls (1, 2, 5, 10 ... ms), which
+leaves the database idle between transactions under load from several processes; so these transactions
+first queue on an OS file lock next to the database file (``flock``): waiters sleep in the kernel and the
+next one starts the moment the previous one commits. PostgreSQL uses an ordinary transaction. Nested calls
+become savepoints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+import peewee
+
+from jolli.store.db import database
+
+M = TypeVar("M", bound=peewee.Model)
+
+
+def sql(text: str) -> str:
+    """``text`` with ``?`` placeholders in the open database's style (converted once per text and style)."""
+    param = database.param
+    return text if param == "?" else _converted(text, param)
+
+
+@functools.lru_cache(maxsize=512)
+def _converted(text: str, param: str) -> str:
+    return text.replace("?", param)
+
+
+def rows(text: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run a statement and return every row."""
+    return list(database.execute_sql(sql(text), tuple(params)).fetchall())
+
+
+def execute(text: str, params: tuple[Any, ...] | list[Any] = ()) -> int:
+    """Run a statement and return how many rows it changed."""
+    return int(database.execute_sql(sql(text), tuple(params)).rowcount)
+
+
+def naive(value: datetime) -> datetime:
+    """A UTC datetime as stored (naive)."""
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def columns(model: type[peewee.Model]) -> list[str]:
+    """The model's column names, in declaration order."""
+    return [field.column_name for field in model._meta.sorted_fields]
+
+
+def instance(model: type[M], names: list[str], row: tuple[Any, ...]) -> M:
+    """A model instance from a raw row, each value converted as the field reads it."""
+    by_column = model._meta.columns
+    values = {by_column[name].name: by_column[name].python_value(value) for name, value in zip(names, row, strict=True)}
+    obj = model(**values)
+    cast(Any, obj)._dirty.clear()  # read, not changed: nothing to save
+    return obj
+
+
+def insert_many(table: str, names: list[str], records: list[tuple[Any, ...]], chunk: int = 500) -> None:
+    """``INSERT INTO table (names) VALUES (...), (...)`` in chunks."""
+    one = "(" + ", ".join("?" for _ in names) + ")"
+    for start in range(0, len(records), chunk):
+        part = records[start : start + chunk]
+        params = [value for record in part for value in record]
+        execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES " + ", ".join(one for _ in part), params)
+
+_thread_lock = threading.Lock()
+_lock_file: tuple[int, int, str] | None = None  # (pid, fd, path)
+
+
+def write_tx() -> Any:
+    """A context manager: one write transaction (a savepoint when already inside one)."""
+    db = database.obj
+    if isinstance(db, peewee.SqliteDatabase) and db.transaction_depth() == 0:
+        return _sqlite_write(db)
+    return database.atomic()
+
+
+@contextlib.contextmanager
+def _sqlite_write(db: peewee.SqliteDatabase) -> Iterator[Any]:
+    fd = _lock_fd(str(db.database))
+    with _thread_lock:
+        if fd is not None:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            with db.atomic("IMMEDIATE") as tx:
+                yield tx
+        finally:
+            if fd is not None:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _lock_fd(path: str) -> int | None:
+    """This process's descriptor of ``<database>.writers``, opened once per process (not across a fork)."""
+    global _lock_file
+    if os.name != "posix" or not path or path == ":memory:":
+        return None
+    pid = os.getpid()
+    if _lock_file is not None and _lock_file[0] == pid and _lock_file[2] == path:
+        return _lock_file[1]
+    try:
+        fd = os.open(path + ".writers", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    _lock_file = (pid, fd, path)
+    return fd
