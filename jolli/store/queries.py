@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import peewee
 
-from jolli.store.sql import sql as _sql
 from jolli.store.models import ApiToken, Org
+from jolli.store.sql import sql as _sql
 
 M = TypeVar("M", bound=peewee.Model)
 
