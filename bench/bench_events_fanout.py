@@ -35,7 +35,7 @@ def seed(spaces: int) -> tuple[object, object, object]:
 def run(store: str, spaces: int) -> tuple[float, float]:
     from jolli.events import legacy
     from jolli.events.config import EventSettings
-    from jolli.events.intake import store_pushes
+    from jolli.events.intake import accept, load_integration
     from jolli.events.tables import EventJob
     from jolli.events.worker import Worker
     from jolli.provider import CanonicalPush
@@ -49,7 +49,7 @@ def run(store: str, spaces: int) -> tuple[float, float]:
             only_plugins((handler, "noop"))
             org, integration, source = seed(spaces)
             if shape == "fanout":
-                store_pushes(integration, [CanonicalPush("github.com/bench/app", "refs/heads/main", sha(0), sha(1))])
+                accept(load_integration(integration.id), [CanonicalPush("github.com/bench/app", "refs/heads/main", sha(0), sha(1))])
             else:
                 from jolli.store.models import SpaceSource
 
@@ -58,7 +58,7 @@ def run(store: str, spaces: int) -> tuple[float, float]:
                     for binding in SpaceSource.select(SpaceSource.space):
                         legacy.enqueue({"spaceId": binding.space_id, "integrationId": integration.id,
                                         "eventJrn": jrn, "killSandbox": False, "sourceId": source.id,
-                                        "afterSha": sha(1)})
+                                        "afterSha": sha(1)}, org_id=org.id)
             jobs = EventJob.select().count()
             started = time.perf_counter()
             Worker(settings).drain()

@@ -1,14 +1,16 @@
-"""Webhook intake under ``jolli serve`` vs a bare Flask endpoint under the same gunicorn settings.
+"""Webhook intake under ``jolli serve`` vs a floor endpoint: bare Flask doing one durable insert.
 
-Run by hand (prints figures; exit code 1 below the target of 50%)::
+Run by hand (prints figures; exit code 1 below the target of 75%)::
 
     python bench/bench_events_intake.py [--store sqlite|postgres|both] [--workers N] [--clients C] [--seconds S]
                                         [--rounds R] [--sources N]
 
 Both servers run at once on loopback ports with the same gunicorn options
 (:func:`jolli.cli.serve.gunicorn_options`): ``jolli serve`` answering ``POST /api/webhooks/:id`` with real,
-signed GitHub push deliveries (every one a new push, so every one stores an event and its job), and a bare
-Flask app answering ``POST /`` by reading the body and returning a constant 202. ``C`` client processes
+signed GitHub push deliveries (every one a new push, so every one stores an event and its job), and the
+*floor*: a bare Flask app answering ``POST /`` by one durable single-row ``INSERT`` and commit into the
+same database (a table with an id, a unique text key, the delivery id, and a JSON text column, the body),
+then a constant 202. A durable intake cannot beat one durable write, so the floor is what jolli is held to. ``C`` client processes
 send to one server at a time for ``S`` seconds; ``R`` rounds alternate, each round gives the ratio of
 jolli's rate to the bare one just measured, and the verdict is the median of those ratios (a shared 2-core
 machine's speed drifts by 10-30% within a minute; pairing the rounds keeps the drift out of the ratio). The org holds ``N`` other
@@ -36,23 +38,62 @@ from _http_load import MakeRequest, free_port, load, wait_up  # noqa: E402
 SECRET = "bench-secret"
 
 
-def bare_app() -> Any:
+FLOOR_TABLE = "bench_floor"
+
+
+def floor_app(url: str) -> Any:
+    """The floor: read the body, insert it under the delivery id, commit, answer 202 (one connection per
+    worker process, opened on its first request, as jolli's pool does)."""
     from flask import Flask, request
 
-    app = Flask("bare")
+    app = Flask("floor")
+    state: dict[str, Any] = {}
+
+    def connection() -> Any:
+        if "conn" not in state:
+            if url.startswith("sqlite:///"):
+                import sqlite3
+
+                conn = sqlite3.connect(url[len("sqlite:///"):], timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")  # what jolli's SQLite database uses
+                state["sql"] = f"INSERT INTO {FLOOR_TABLE} (key, body) VALUES (?, ?)"
+                state["tx"] = True
+            else:
+                import psycopg
+
+                conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+                state["sql"] = f"INSERT INTO {FLOOR_TABLE} (key, body) VALUES (%s, %s)"
+                state["tx"] = False
+            state["conn"] = conn
+        return state["conn"]
 
     @app.post("/")
     def accept() -> tuple[dict[str, str], int]:
-        request.get_data()
+        body = request.get_data().decode()
+        conn = connection()
+        if state["tx"]:
+            conn.execute("BEGIN IMMEDIATE")
+        conn.execute(state["sql"], (request.headers["X-GitHub-Delivery"], body))
+        conn.commit() if not state["tx"] else conn.execute("COMMIT")
         return {"status": "accepted"}, 202
 
     return app
 
 
-def run_bare(port: int, workers: int, threads: int) -> None:
+def run_floor(port: int, workers: int, threads: int, url: str) -> None:
     from jolli.cli.serve import gunicorn_options, run_gunicorn
 
-    run_gunicorn(bare_app, gunicorn_options("127.0.0.1", port, workers, threads, False))
+    run_gunicorn(lambda: floor_app(url), gunicorn_options("127.0.0.1", port, workers, threads, False))
+
+
+def create_floor_table(url: str) -> None:
+    from jolli.store.db import close_database, open_database
+
+    database = open_database(url)
+    key = "INTEGER PRIMARY KEY AUTOINCREMENT" if url.startswith("sqlite") else "BIGSERIAL PRIMARY KEY"
+    database.execute_sql(f"CREATE TABLE {FLOOR_TABLE} (id {key}, key TEXT NOT NULL UNIQUE, body TEXT NOT NULL)")
+    close_database()
 
 
 def push(path: str) -> MakeRequest:
@@ -95,24 +136,25 @@ def one_store(store: str, args: argparse.Namespace) -> float:
 
     with fresh_database(store) as url:
         integration_id = seed(url, args.sources)
+        create_floor_table(url)
         jolli_port, bare_port = free_port(), free_port()
         jolli_bin = str(Path(sys.executable).with_name("jolli"))
         servers = [
             subprocess.Popen([jolli_bin, "serve", "--port", str(jolli_port), "--workers", str(args.workers),
                               "--threads", str(args.threads), "--database-url", url], stderr=subprocess.DEVNULL),
-            subprocess.Popen([sys.executable, __file__, "--bare", str(bare_port), "--workers", str(args.workers),
-                              "--threads", str(args.threads)], stderr=subprocess.DEVNULL),
+            subprocess.Popen([sys.executable, __file__, "--floor", str(bare_port), "--workers", str(args.workers),
+                              "--threads", str(args.threads), "--floor-url", url], stderr=subprocess.DEVNULL),
         ]
         try:
             wait_up(jolli_port, "/api/health")
-            wait_up(bare_port, "/api/health", status=None)  # the bare app has no health route: any answer
+            wait_up(bare_port, "/api/health", status=None)  # the floor app has no health route: any answer
             print(f"{store}: gunicorn {args.workers} workers x {args.threads} threads; {args.clients} senders; "
                   f"{args.seconds:g}s per round; {args.sources + 1} sources; {os.cpu_count()} CPUs")
             bare, jolli = [], []
             for round_no in range(1, args.rounds + 1):
                 rate, errors = load(bare_port, push("/"), 202, args.clients, args.seconds)
                 bare.append(rate)
-                print(f"  round {round_no}: bare Flask POST /               {rate:8.0f} req/s ({errors} errors)")
+                print(f"  round {round_no}: floor (1 INSERT) POST /         {rate:8.0f} req/s ({errors} errors)")
                 rate, errors = load(jolli_port, push(f"/api/webhooks/{integration_id}"), 202, args.clients,
                                       args.seconds)
                 jolli.append(rate)
@@ -130,8 +172,8 @@ def one_store(store: str, args: argparse.Namespace) -> float:
         stored = SourceEvent.select().count()
         close_database()
     ratio = statistics.median(j / b for j, b in zip(jolli, bare, strict=True))
-    print(f"  median: bare {statistics.median(bare):.0f} req/s, jolli {statistics.median(jolli):.0f} req/s; "
-          f"median of the rounds' ratios {ratio:.0%} (target >= 50%); {stored} events stored")
+    print(f"  median: floor {statistics.median(bare):.0f} req/s, jolli {statistics.median(jolli):.0f} req/s; "
+          f"median of the rounds' ratios {ratio:.0%} (target >= 75%); {stored} events stored")
     return ratio
 
 
@@ -146,15 +188,16 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sources", type=int, default=1000, help="other sources in the org (default 1000)")
-    parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)  # internal: serve the bare app on this port
+    parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)  # internal: serve the floor app on this port
+    parser.add_argument("--floor-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.bare:
-        run_bare(args.bare, args.workers, args.threads)
+    if args.floor:
+        run_floor(args.floor, args.workers, args.threads, args.floor_url)
         return 0
     os.environ.setdefault("JOLLI_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / "jolli-bench-home"))
     stores = ("sqlite", "postgres") if args.store == "both" else (args.store,)
     ratios = [one_store(store, args) for store in stores]
-    ok = all(r >= 0.5 for r in ratios)
+    ok = all(r >= 0.75 for r in ratios)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

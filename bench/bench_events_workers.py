@@ -36,7 +36,7 @@ def jolli_process_space(space_id, event, changes):
 
 
 def seed(sources: int, events: int, spaces: int) -> None:
-    from jolli.events.intake import store_pushes
+    from jolli.events.intake import accept, load_integration
     from jolli.provider import CanonicalPush
     from jolli.store.models import Integration, Org, Source, Space, SpaceSource
 
@@ -48,7 +48,7 @@ def seed(sources: int, events: int, spaces: int) -> None:
             SpaceSource.create(space=Space.create(org=org, name=f"s{s}-{i}"), source=source)
     for n in range(events):  # push order interleaved across sources, as deliveries arrive
         for s in range(sources):
-            store_pushes(integration, [CanonicalPush(f"github.com/bench/r{s}", "refs/heads/main", sha(n), sha(n + 1))])
+            accept(load_integration(integration.id), [CanonicalPush(f"github.com/bench/r{s}", "refs/heads/main", sha(n), sha(n + 1))])
 
 
 def plugin_dir(hook_ms: float) -> Path | None:

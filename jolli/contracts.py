@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from jolli.coordinates import COORDINATE_RE
 
@@ -79,6 +79,28 @@ class LocalSourceConfig:
 
 
 # --- schemas ---------------------------------------------------------------------------------------
+#: Largest id or version the store can hold (SQLite and PostgreSQL BIGINT).
+MAX_ID = 2**63 - 1
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text (a NUL, or a lone surrogate: not valid Unicode), or ``None``."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text"
+    return None
+
+
+def storable_text(value: str) -> None:
+    """A marshmallow validator: :func:`text_problem` as a validation error."""
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error, never silently dropped."""
 

@@ -49,6 +49,18 @@ class IntegrationScope:
         """Whether the selected-repos filter lets ``canonical_lower`` (a lower-cased coordinate) through."""
         return self._repos_lower is None or canonical_lower in self._repos_lower
 
+    def covers(self, repo: Any) -> bool:
+        """Whether this integration covers ``repo``: the same host, an owner within its owner (a group
+        covers its subgroups), and a repo within its selected repos when it has any."""
+        host, owner, name = split_repo(repo)
+        host, owner = host.lower(), owner.lower()
+        if host != self.host.lower():
+            return False
+        mine = self.owner.strip("/").lower() if self.owner else None
+        if mine is not None and owner != mine and not owner.startswith(mine + "/"):
+            return False
+        return self.selects(f"{host}/{owner}/{name.lower()}")
+
     def describe(self) -> dict[str, Any]:
         """What tells this scope apart from others covering the same repo."""
         return {

@@ -13,6 +13,7 @@ import peewee
 from flask import request
 from marshmallow import Schema, ValidationError
 
+from jolli.contracts import text_problem
 from jolli.errors import InvalidInput
 
 MOUNT_KEYS = ("mountPath", "path", "mount_path")
@@ -24,13 +25,9 @@ MOUNT_MESSAGE = (
 
 def _text_problems(value: Any, where: str, found: dict[str, list[str]]) -> None:
     if isinstance(value, str):
-        if "\x00" in value:
-            found.setdefault(where, []).append("must not contain NUL characters")
-        else:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                found.setdefault(where, []).append("must be valid Unicode text")
+        problem = text_problem(value)
+        if problem:
+            found.setdefault(where, []).append(problem)
     elif isinstance(value, dict):
         for key, item in value.items():
             _text_problems(key, where or "_body", found)

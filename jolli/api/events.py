@@ -25,13 +25,15 @@ from jolli.events.audit import OUTCOMES
 from jolli.events.errors import NotFound
 from jolli.events.retry import retry_event
 from jolli.events.serialize import audit_dict, delivery_dict, event_dict, job_dict, space_dict
+from jolli.events.status import EventStatus, Origin
 from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery
 from jolli.store.models import Integration, Org, Source, Space
 from jolli.store.sql import write_tx
 
 bp = Blueprint("events", __name__)
 
-EVENT_STATUSES = ("queued", "processing", "processed", "stale", "failed", "deleted")
+EVENT_STATUSES = tuple(str(s) for s in EventStatus)
+ORIGINS = tuple(str(o) for o in Origin)
 
 
 class ListQuerySchema(PageQuerySchema):
@@ -43,6 +45,7 @@ class ListQuerySchema(PageQuerySchema):
 class EventQuerySchema(ListQuerySchema):
     status = fields.String(validate=validate.OneOf(EVENT_STATUSES))
     source_id = fields.Integer(data_key="sourceId", validate=validate.Range(min=1, max=MAX_ID))
+    origin = fields.String(validate=validate.OneOf(ORIGINS))
 
 
 class AuditQuerySchema(ListQuerySchema):
@@ -52,19 +55,6 @@ class AuditQuerySchema(ListQuerySchema):
 
 class RetryBodySchema(StrictSchema):
     space_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)), data_key="spaceIds")
-
-
-class LegacyJobSchema(StrictSchema):
-    """A per-space job in the legacy shape (what the previous producer queued)."""
-
-    space_id = fields.Integer(data_key="spaceId", required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    integration_id = fields.Integer(data_key="integrationId", required=True, strict=True,
-                                    validate=validate.Range(min=1, max=MAX_ID))
-    event_jrn = fields.String(data_key="eventJrn", required=True, validate=validate.Length(min=1, max=1024))
-    kill_sandbox = fields.Boolean(data_key="killSandbox")
-    source_id = fields.Integer(data_key="sourceId", strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    after_sha = fields.String(data_key="afterSha", validate=validate.Length(min=1, max=512))
-    cursor_sha = fields.String(data_key="cursorSha", validate=validate.Length(min=1, max=512))
 
 
 def _page(query: Any, key: peewee.Field, args: dict[str, Any]) -> tuple[list[Any], int | None]:
@@ -88,6 +78,8 @@ def _owned(model: Any, object_id: int, org: Org, what: str) -> Any:
 def _events_page(query: Any, args: dict[str, Any]) -> dict[str, Any]:
     if "status" in args:
         query = query.where(SourceEvent.status == args["status"])
+    if "origin" in args:
+        query = query.where(SourceEvent.origin == args["origin"])
     rows, after = _page(query, SourceEvent.id, args)
     return {"items": [event_dict(row) for row in rows], "next": after}
 
@@ -172,7 +164,7 @@ def deliveries(integration_id: int) -> dict[str, Any]:
 
 
 @bp.post("/api/events/legacy-jobs")
-@doc(summary="Queue legacy per-space jobs (rollout)", tag="events", body=LegacyJobSchema, responses={202: None},
+@doc(summary="Queue legacy per-space jobs (rollout)", tag="events", body=legacy.LegacyJobSchema, responses={202: None},
      errors=(400, 404), description="One legacy job object, or a list of 1 to 1000 of them (all or nothing).")
 def queue_legacy_jobs() -> tuple[Response, int]:
     """Accept one legacy job or a list of them, as the previous producer queued them."""

@@ -13,11 +13,10 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, missing, validate
 
 from jolli import contracts
-from jolli.contracts import NAME_HINT, NAME_RE, StrictSchema
+from jolli.contracts import MAX_ID, NAME_HINT, NAME_RE, StrictSchema
 
-#: Largest id or version the store can hold (SQLite and PostgreSQL BIGINT).
-MAX_ID = 2**63 - 1
 ID_RANGE = validate.Range(min=1, max=MAX_ID)
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 

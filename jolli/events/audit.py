@@ -7,17 +7,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from jolli.events.status import Outcome
 from jolli.events.tables import SourceEvent
 from jolli.store import sql as raw
 from jolli.store.models import utcnow
 
-log = logging.getLogger("jolli.events")
+log = logging.getLogger(__name__)
 
-PROCESSED = "processed"
-SKIPPED_DUPLICATE = "skipped-duplicate"
-SKIPPED_STALE = "skipped-stale"
-FAILED = "failed"
-OUTCOMES = (PROCESSED, SKIPPED_DUPLICATE, SKIPPED_STALE, FAILED)
+OUTCOMES = tuple(str(o) for o in Outcome)
 
 
 def as_json(value: Any) -> str | None:
@@ -25,17 +22,17 @@ def as_json(value: Any) -> str | None:
 
 
 @dataclass
-class Outcome:
+class SpaceOutcome:
     """One (event, space) outcome waiting to be written."""
 
     space_id: int
-    outcome: str
+    outcome: str  # an Outcome, or "" for a space still to process
     reason: str | None = None
     attempt: int = 1
     detail: Any = None
 
 
-def write(event: SourceEvent, outcomes: list[Outcome], *, job_id: int | None, worker: str | None) -> None:
+def write(event: SourceEvent, outcomes: list[SpaceOutcome], *, job_id: int | None, worker: str | None) -> None:
     """Insert the audit rows (one statement per 500) and log one line per outcome."""
     if not outcomes:
         return
@@ -48,7 +45,7 @@ def write(event: SourceEvent, outcomes: list[Outcome], *, job_id: int | None, wo
           o.reason, o.attempt, as_json(o.detail), worker, now) for o in outcomes],
     )
     for o in outcomes:
-        level = logging.WARNING if o.outcome == FAILED else logging.INFO
+        level = logging.WARNING if o.outcome == Outcome.FAILED else logging.INFO
         log.log(
             level,
             "space outcome=%s spaceId=%s sourceId=%s eventJrn=%s headSha=%s eventId=%s attempt=%s%s",

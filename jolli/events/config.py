@@ -8,6 +8,10 @@
 | ``JOLLI_RETRY_BACKOFF_MAX`` | 300 | longest retry delay |
 | ``JOLLI_MAX_TAKEOVERS`` | 20 | times a job may be taken over from a dead worker before it is dead-lettered |
 | ``JOLLI_POLL_SECONDS`` | 1 | how long an idle worker sleeps between looks at the queue |
+| ``JOLLI_ORDER_WAIT`` | 120 | seconds an event no evidence orders is held for evidence before it is applied ``orderAssumed`` |
+| ``JOLLI_ORDER_RETRY`` | 5 | seconds between looks for order evidence while an event is held |
+| ``JOLLI_COALESCE_SECONDS`` | 1 | a branch with pushes this close together waits this long for the burst to end |
+| ``JOLLI_COALESCE_MAX`` | 10 | the longest an event waits for its branch's burst to end |
 | ``JOLLI_GIT_MIRRORS`` | unset | folder of local git clones ``<host>/<owner>/<repo>[.git]`` used to tell ancestry |
 | ``JOLLI_WEBHOOK_MAX_BYTES`` | 26214400 | largest webhook body accepted (25 MiB, GitHub's own cap) |
 """
@@ -43,6 +47,10 @@ class EventSettings:
     max_takeovers: int = 20
     poll_seconds: float = 1.0
     git_mirrors: str | None = None
+    order_wait_seconds: float = 120.0
+    order_retry_seconds: float = 5.0
+    coalesce_seconds: float = 1.0
+    coalesce_max_seconds: float = 10.0
     webhook_max_bytes: int = 25 * 1024 * 1024
     #: A transaction that records space outcomes is committed after this many spaces or seconds.
     chunk_spaces: int = 100
@@ -59,6 +67,10 @@ class EventSettings:
             max_takeovers=int(_env_float("JOLLI_MAX_TAKEOVERS", cls.max_takeovers)),
             poll_seconds=_env_float("JOLLI_POLL_SECONDS", cls.poll_seconds),
             git_mirrors=os.environ.get("JOLLI_GIT_MIRRORS") or None,
+            order_wait_seconds=_env_float("JOLLI_ORDER_WAIT", cls.order_wait_seconds),
+            order_retry_seconds=_env_float("JOLLI_ORDER_RETRY", cls.order_retry_seconds),
+            coalesce_seconds=_env_float("JOLLI_COALESCE_SECONDS", cls.coalesce_seconds),
+            coalesce_max_seconds=_env_float("JOLLI_COALESCE_MAX", cls.coalesce_max_seconds),
             webhook_max_bytes=int(_env_float("JOLLI_WEBHOOK_MAX_BYTES", cls.webhook_max_bytes)),
         )
         return settings.with_(**overrides)

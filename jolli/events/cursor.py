@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jolli.events.tables import CursorHistory
 from jolli.store import sql as raw
 from jolli.store.models import utcnow
 from jolli.store.sql import write_tx
@@ -101,7 +100,3 @@ def last_setter(source_id: int) -> Setter | None:
     version, old_value, new_value, event_id = found[0]
     return Setter(int(version), old_value, new_value, int(event_id) if event_id is not None else None)
 
-
-def history(source_id: int) -> list[CursorHistory]:
-    """Every advance of the cursor of ``source_id``, oldest first."""
-    return list(CursorHistory.select().where(CursorHistory.source == source_id).order_by(CursorHistory.version))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jolli.errors import JolliError, NotFound, Unauthorized
 
-__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NotFound", "PayloadTooLarge"]
+__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NotFound"]
 
 
 class IntegrationNotFound(NotFound):
@@ -13,13 +13,6 @@ class IntegrationNotFound(NotFound):
 
 class BadSignature(Unauthorized):
     """A webhook whose signature (or token) is missing or does not verify. Never says what was expected."""
-
-
-class PayloadTooLarge(JolliError):
-    """A webhook body over the configured limit."""
-
-    status = 413
-    title = "Payload too large"
 
 
 class LegacyJobError(JolliError):

@@ -15,35 +15,25 @@ from typing import Any
 import peewee
 
 from jolli.events import leases
-from jolli.events.tables import EventJob, SourceLease
+from jolli.events.status import JobKind, JobStatus
+from jolli.events.tables import EventJob
 from jolli.store import sql as raw
 from jolli.store.db import database, is_postgres
 from jolli.store.models import utcnow
 from jolli.store.sql import write_tx
 
-
-def _claimable(job: Any, now: datetime, holder: str) -> peewee.Expression:
-    """The claim condition as a query-builder expression (for the SQLite candidate scan)."""
-    leased = SourceLease.select(SourceLease.id).where(
-        SourceLease.source_id == job.source_id,
-        SourceLease.branch_key == job.branch_key,
-        SourceLease.expires_at > now,
-        SourceLease.holder != holder,
-    )
-    due = ((job.status == "queued") & (job.run_after <= now)) | (
-        (job.status == "running") & (job.claimed_until < now)
-    )
-    return due & ~peewee.fn.EXISTS(leased)
-
-
+#: The open jobs, as the partial index ``event_job_open`` (migration 0005) is defined: a claim reads that
+#: index in id order and stops at the first claimable row, however many jobs are queued.
+OPEN = f"j.status IN ('{JobStatus.QUEUED}', '{JobStatus.RUNNING}')"
 _CLAIMABLE = (
-    "((j.status = 'queued' AND j.run_after <= ?) OR (j.status = 'running' AND j.claimed_until < ?)) "
+    f"{OPEN} AND ((j.status = '{JobStatus.QUEUED}' AND j.run_after <= ?) "
+    f"OR (j.status = '{JobStatus.RUNNING}' AND j.claimed_until < ?)) "
     "AND NOT EXISTS (SELECT 1 FROM source_lease l WHERE l.source_id = j.source_id "
     "AND l.branch_key = j.branch_key AND l.expires_at > ? AND l.holder <> ?)"
 )
 _SET_CLAIM = (
-    "UPDATE event_job SET status = 'running', claimed_by = ?, claimed_until = ?, updated_at = ?, "
-    "takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END "
+    f"UPDATE event_job SET status = '{JobStatus.RUNNING}', claimed_by = ?, claimed_until = ?, updated_at = ?, "
+    f"takeovers = takeovers + CASE WHEN status = '{JobStatus.RUNNING}' THEN 1 ELSE 0 END "
 )
 
 
@@ -100,7 +90,7 @@ def claim_leased(holder: str, lease_seconds: float, attempts: int = 4) -> tuple[
                 job = claim(holder, lease_seconds)
                 if job is None:
                     return None
-                if job.source_id is None or (job.kind == "legacy" and job.event_id is None):
+                if job.source_id is None or (job.kind == JobKind.LEGACY and job.event_id is None):
                     return job, False
                 if not leases.acquire(job.source_id, job.branch_key, holder, lease_seconds):
                     raise _LeaseTaken()
@@ -122,34 +112,31 @@ def renew(job_id: int, holder: str, lease_seconds: float) -> bool:
     """Extend ``holder``'s claim on a job; ``False`` when the claim was lost."""
     until = raw.naive(utcnow()) + timedelta(seconds=lease_seconds)
     return bool(raw.execute(
-        "UPDATE event_job SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'",
-        (until, job_id, holder),
+        "UPDATE event_job SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = ?",
+        (until, job_id, holder, JobStatus.RUNNING),
     ))
 
 
 def release(job_id: int, holder: str, *, run_after: datetime, error: str | None = None,
             failed: bool = False) -> bool:
-    """Give a claimed job back to the queue, due at ``run_after`` (``failed``: count a job-level error)."""
-    failure = ", failures = failures + 1, last_error = ?" if failed else ""
-    params: tuple[Any, ...] = (raw.naive(run_after), raw.naive(utcnow()))
-    if failed:
-        params += (error,)
+    """Give a claimed job back to the queue, due at ``run_after``, saying why in ``error`` when given
+    (``failed``: count it as a job-level error)."""
+    failure = ", failures = failures + 1" if failed else ""
     return bool(raw.execute(
-        "UPDATE event_job SET status = 'queued', run_after = ?, claimed_by = NULL, claimed_until = NULL, "
-        "updated_at = ?" + failure + " WHERE id = ? AND claimed_by = ? AND status = 'running'",
-        (*params, job_id, holder),
+        "UPDATE event_job SET status = ?, run_after = ?, claimed_by = NULL, claimed_until = NULL, "
+        "updated_at = ?, last_error = COALESCE(?, last_error)" + failure + " WHERE id = ? AND claimed_by = ? "
+        "AND status = ?",
+        (JobStatus.QUEUED, raw.naive(run_after), raw.naive(utcnow()), error, job_id, holder, JobStatus.RUNNING),
     ))
 
 
-def finish(job_id: int, holder: str, *, status: str = "done", error: str | None = None) -> bool:
+def finish(job_id: int, holder: str, *, status: JobStatus = JobStatus.DONE, error: str | None = None) -> bool:
     """Mark a claimed job ``done`` or ``dead`` (dead letter, with the reason)."""
     now = raw.naive(utcnow())
-    keep_error = "" if error is None else ", last_error = ?"
-    params: tuple[Any, ...] = (status, now, now) + (() if error is None else (error,))
     return bool(raw.execute(
         "UPDATE event_job SET status = ?, claimed_by = NULL, claimed_until = NULL, updated_at = ?, "
-        "finished_at = ?" + keep_error + " WHERE id = ? AND claimed_by = ? AND status = 'running'",
-        (*params, job_id, holder),
+        "finished_at = ?, last_error = ? WHERE id = ? AND claimed_by = ? AND status = ?",
+        (str(status), now, now, error, job_id, holder, JobStatus.RUNNING),
     ))
 
 
@@ -158,8 +145,8 @@ def due_exists() -> bool:
     now = utcnow()
     return bool(
         EventJob.select(EventJob.id)
-        .where(((EventJob.status == "queued") & (EventJob.run_after <= now))
-               | ((EventJob.status == "running") & (EventJob.claimed_until < now)))
+        .where(((EventJob.status == JobStatus.QUEUED) & (EventJob.run_after <= now))
+               | ((EventJob.status == JobStatus.RUNNING) & (EventJob.claimed_until < now)))
         .exists()
     )
 

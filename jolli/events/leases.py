@@ -56,9 +56,6 @@ def fence(source_id: int, branch: str | None, holder: str, seconds: float) -> bo
     ))
 
 
-renew = fence
-
-
 def release(source_id: int, branch: str | None, holder: str) -> None:
     """Give the lease up (only if ``holder`` still has it). The row stays, expired, so the next
     :func:`acquire` of this ``(source, branch)`` is a single ``UPDATE``."""

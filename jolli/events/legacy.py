@@ -1,10 +1,13 @@
 """Legacy per-space jobs: ``{spaceId, integrationId, eventJrn, killSandbox, sourceId?, afterSha?, cursorSha?}``.
 
 Jobs queued before the fanout shape are still processed, as source events with one affected space and
-under the same rules: the worker resolves the job to the event of its idempotency key
-``(sourceId, eventJrn, headSha)`` (creating it, ``version`` 1 and ``origin`` ``legacy``, if the fanout push
-has not arrived yet) and processes just that space. A space is therefore done once whether its work
-arrives as a legacy job, as part of a fanout event, or as both.
+under the same rules. :class:`LegacyJobSchema` is the shape's one definition (the API loads bodies with it,
+the OpenAPI document shows it, the worker reads queued payloads with it). A job is accepted only when its
+space, integration and source (when named) belong to the caller's org and the source is bound to the
+space. The worker resolves the job to the event of its idempotency key ``(sourceId, eventJrn, headSha)``
+through the one store path (:func:`jolli.events.store.store_changes`, creating it with ``version`` 1 and
+``origin`` ``legacy`` if the push has not arrived yet) and processes just that space, so a space is done
+once whether its work arrives as a legacy job, as part of a fanout event, or as both.
 """
 
 from __future__ import annotations
@@ -14,17 +17,32 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from jolli.errors import InvalidInput
-from jolli.events.create import NewEvent, store_event
-from jolli.events.errors import LegacyJobError, NotFound
-from jolli.events.fanout import event_jrn_for, merge_space_ids
+from marshmallow import ValidationError, fields, validate
+
+from jolli.contracts import MAX_ID, StrictSchema, storable_text
+from jolli.errors import InvalidInput, NotFound
+from jolli.events.errors import LegacyJobError
 from jolli.events.staleness import mirror_path, provider_client
-from jolli.events.tables import LEGACY_VERSION, EventJob, SourceEvent
-from jolli.store.models import Integration, Org, Source, SpaceSource, utcnow
+from jolli.events.status import JobKind, JobStatus, Origin
+from jolli.events.store import ObservedChange, Producer, event_jrn_for, store_changes
+from jolli.events.tables import EventJob, SourceEvent
+from jolli.store.models import Integration, Org, Source, Space, SpaceSource, utcnow
 from jolli.store.sql import write_tx
 
-REQUIRED = ("spaceId", "integrationId", "eventJrn")
-KNOWN = (*REQUIRED, "killSandbox", "sourceId", "afterSha", "cursorSha")
+_ID = validate.Range(min=1, max=MAX_ID)
+
+
+class LegacyJobSchema(StrictSchema):
+    """A per-space job in the legacy shape (what the previous producer queued)."""
+
+    space_id = fields.Integer(data_key="spaceId", required=True, strict=True, validate=_ID)
+    integration_id = fields.Integer(data_key="integrationId", required=True, strict=True, validate=_ID)
+    event_jrn = fields.String(data_key="eventJrn", required=True,
+                              validate=[validate.Length(min=1, max=1024), storable_text])
+    kill_sandbox = fields.Boolean(data_key="killSandbox", load_default=False, truthy={True}, falsy={False})
+    source_id = fields.Integer(data_key="sourceId", strict=True, validate=_ID)
+    after_sha = fields.String(data_key="afterSha", validate=[validate.Length(min=1, max=512), storable_text])
+    cursor_sha = fields.String(data_key="cursorSha", validate=[validate.Length(min=1, max=512), storable_text])
 
 
 @dataclass(frozen=True)
@@ -40,61 +58,46 @@ class LegacyJob:
     cursor_sha: str | None = None
 
     @classmethod
-    def from_payload(cls, payload: Any) -> LegacyJob:
-        """Check the shape; ``InvalidInput`` naming each bad field."""
+    def load(cls, payload: Any) -> LegacyJob:
+        """A job from its JSON payload, checked by :class:`LegacyJobSchema`; ``InvalidInput`` naming each bad
+        field otherwise."""
         if not isinstance(payload, dict):
             raise InvalidInput("a legacy job must be a JSON object", fields={"_body": ["must be an object"]})
-        errors: dict[str, list[str]] = {}
-        for name in REQUIRED:
-            if payload.get(name) in (None, ""):
-                errors[name] = ["is required"]
-        for name in ("spaceId", "integrationId", "sourceId"):
-            value = payload.get(name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                errors[name] = ["must be a positive integer"]
-        for name in ("eventJrn", "afterSha", "cursorSha"):
-            value = payload.get(name)
-            if value is not None and not isinstance(value, str):
-                errors[name] = ["must be a string"]
-        if "killSandbox" in payload and not isinstance(payload["killSandbox"], bool):
-            errors["killSandbox"] = ["must be true or false"]
-        unknown = sorted(set(payload) - set(KNOWN))
-        for name in unknown:
-            errors[name] = ["unknown field; a legacy job has " + ", ".join(KNOWN)]
-        if errors:
-            raise InvalidInput("invalid legacy job: " + ", ".join(sorted(errors)), fields=errors)
-        return cls(
-            space_id=payload["spaceId"],
-            integration_id=payload["integrationId"],
-            event_jrn=payload["eventJrn"],
-            kill_sandbox=bool(payload.get("killSandbox", False)),
-            source_id=payload.get("sourceId"),
-            after_sha=payload.get("afterSha") or None,
-            cursor_sha=payload.get("cursorSha") or None,
-        )
+        try:
+            data = LegacyJobSchema().load(payload)
+        except ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
+            raise InvalidInput("invalid legacy job: " + ", ".join(sorted(map(str, messages))),
+                               fields={str(k): v for k, v in messages.items()}) from None
+        return cls(data["space_id"], data["integration_id"], data["event_jrn"], bool(data.get("kill_sandbox")),
+                   data.get("source_id"), data.get("after_sha"), data.get("cursor_sha"))
 
     def to_payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "spaceId": self.space_id, "integrationId": self.integration_id, "eventJrn": self.event_jrn,
-            "killSandbox": self.kill_sandbox,
-        }
-        for key, value in (("sourceId", self.source_id), ("afterSha", self.after_sha),
-                           ("cursorSha", self.cursor_sha)):
-            if value is not None:
-                body[key] = value
-        return body
+        body: dict[str, Any] = LegacyJobSchema().dump(self)
+        return {key: value for key, value in body.items() if value is not None}
 
 
-def enqueue(payload: Any, *, org_id: int | None = None) -> EventJob:
-    """Queue one legacy job (as the old producer did); ``org_id`` checks the integration belongs to it."""
-    job = LegacyJob.from_payload(payload)
-    integration = Integration.get_or_none(Integration.id == job.integration_id)
-    if integration is None or (org_id is not None and integration.org_id != org_id):
-        raise NotFound(f"no integration {job.integration_id}", fields={"integrationId": ["unknown integration"]})
+def enqueue(payload: Any, *, org_id: int) -> EventJob:
+    """Queue one legacy job for org ``org_id``: 400 naming each bad field, 404 for an id of another org (as
+    for a missing one), 400 for a source not bound to the space."""
+    job = LegacyJob.load(payload)
+    integration = Integration.get_or_none(Integration.id == job.integration_id, Integration.org == org_id)
+    if integration is None:
+        raise NotFound(f"no integration {job.integration_id}", fields={"integrationId": ["no such integration"]})
+    if Space.get_or_none(Space.id == job.space_id, Space.org == org_id) is None:
+        raise NotFound(f"no space {job.space_id}", fields={"spaceId": ["no such space"]})
+    if job.source_id is not None:
+        if Source.get_or_none(Source.id == job.source_id, Source.org == org_id) is None:
+            raise NotFound(f"no source {job.source_id}", fields={"sourceId": ["no such source"]})
+        bound = SpaceSource.get_or_none(SpaceSource.space == job.space_id, SpaceSource.source == job.source_id)
+        if bound is None:
+            raise InvalidInput(f"source {job.source_id} is not bound to space {job.space_id}; bind it first "
+                               f"(POST /api/spaces/{job.space_id}/sources)",
+                               fields={"sourceId": [f"not bound to space {job.space_id}"]})
     now = utcnow()
     return EventJob.create(
-        org=integration.org_id, kind="legacy", payload=job.to_payload(), source_id=None,  # set once resolved
-        status="queued", run_after=now, created_at=now, updated_at=now,
+        org=org_id, kind=JobKind.LEGACY, payload=job.to_payload(), source_id=None,  # set once resolved
+        status=JobStatus.QUEUED, run_after=now, created_at=now, updated_at=now,
     )
 
 
@@ -111,10 +114,10 @@ def resolve(row: EventJob, *, mirrors: str | None = None) -> Resolved:
     """The source event a legacy job belongs to (created if missing, its space merged in)."""
     payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload or "null")
     try:
-        job = LegacyJob.from_payload(payload)
+        job = LegacyJob.load(payload)
     except InvalidInput as exc:
         raise LegacyJobError(exc.message, fields=exc.fields) from None
-    integration = Integration.get_or_none(Integration.id == job.integration_id)
+    integration = Integration.get_or_none(Integration.id == job.integration_id, Integration.org == row.org_id)
     if integration is None:
         raise LegacyJobError(f"integration {job.integration_id} no longer exists")
     org_name = Org.select(Org.name).where(Org.id == integration.org_id).scalar()
@@ -125,23 +128,17 @@ def resolve(row: EventJob, *, mirrors: str | None = None) -> Resolved:
             f"legacy job for space {job.space_id} has no afterSha and the head of {source.repo} "
             f"branch {branch} cannot be asked (no provider API and no local mirror)"
         )
+    change = ObservedChange(ref=f"refs/heads/{branch}", head=head, origin=Origin.LEGACY, repo=source.repo,
+                            before=job.cursor_sha, source_id=source.id, event_jrn=job.event_jrn,
+                            space_ids=(job.space_id,))
     with write_tx():
-        stored = store_event(
-            NewEvent(
-                org_id=integration.org_id, source_id=source.id, event_jrn=job.event_jrn, head_sha=head,
-                before_sha=job.cursor_sha, branch=branch, repo=source.repo, affected_space_ids=[job.space_id],
-                integration_id=integration.id, origin="legacy", version=LEGACY_VERSION,
-            ),
-            with_job=False,
-        )
-        event = stored.event
-        if job.space_id not in event.affected_space_ids:
-            spaces = merge_space_ids(event.affected_space_ids, [job.space_id])
-            SourceEvent.update(affected_space_ids=spaces).where(SourceEvent.id == event.id).execute()
-            event.affected_space_ids = spaces
-        EventJob.update(event=event.id, source_id=source.id, branch_key=branch or "").where(
+        stored = store_changes(Producer(integration.org_id, org_name, integration.id, integration.provider), [change])
+        if not stored.event_ids:
+            raise LegacyJobError(f"legacy job for space {job.space_id}: {stored.reason}")
+        EventJob.update(event=stored.event_ids[0], source_id=source.id, branch_key=branch or "").where(
             EventJob.id == row.id
         ).execute()
+        event = SourceEvent.get_by_id(stored.event_ids[0])
     return Resolved(event, job.space_id, job.kill_sandbox)
 
 

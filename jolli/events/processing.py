@@ -14,16 +14,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from jolli.errors import JolliError
 from jolli.events import audit, cursor, jobs, leases, legacy
-from jolli.events.audit import Outcome
+from jolli.events.audit import SpaceOutcome
 from jolli.events.config import EventSettings
 from jolli.events.errors import LegacyJobError
-from jolli.events.staleness import Verdict, is_behind_or_equal, judge
+from jolli.events.staleness import PushChain, Verdict, is_behind_or_equal, judge, superseded
+from jolli.events.status import SPACE_DONE, EventStatus, JobKind, JobStatus, Origin, Outcome, SpaceStatus
 from jolli.events.tables import EventJob, EventSpace, SourceEvent
 from jolli.events.view import SourceEventView
 from jolli.registry import get_plugins
@@ -32,9 +33,8 @@ from jolli.store.db import database
 from jolli.store.models import Source, utcnow
 from jolli.store.sql import write_tx
 
-log = logging.getLogger("jolli.events.worker")
+log = logging.getLogger(__name__)
 
-TERMINAL = ("processed", "skipped-stale")
 SPACE_COLUMNS = ("event_id", "space_id", "job_id", "status", "attempts", "next_attempt_at", "reason", "detail",
                  "updated_at")
 HookCaller = Callable[..., Any]
@@ -76,7 +76,7 @@ class Heartbeat:
         try:
             while not self._stop.wait(self.seconds / 3):
                 with write_tx():  # lock order everywhere: lease, then event, then job
-                    ok = leases.renew(self.source_id, self.branch, self.holder, self.seconds) and jobs.renew(
+                    ok = leases.fence(self.source_id, self.branch, self.holder, self.seconds) and jobs.renew(
                         self.job_id, self.holder, self.seconds
                     )
                 if not ok:
@@ -133,20 +133,20 @@ class JobProcessor:
 
     def _process(self, job: EventJob, leased: bool) -> JobResult:
         kill_sandbox = False
-        if job.kind == "legacy":
+        if job.kind == JobKind.LEGACY:
             try:
                 resolved = legacy.resolve(job, mirrors=self.settings.git_mirrors)
             except LegacyJobError as exc:
                 if leased and job.source_id is not None:
                     leases.release(job.source_id, job.branch_key, self.holder)
-                jobs.finish(job.id, self.holder, status="dead", error=exc.message)
+                jobs.finish(job.id, self.holder, status=JobStatus.DEAD, error=exc.message)
                 log.warning("jobId=%s legacy job dead-lettered: %s", job.id, exc.message)
                 return JobResult(job.id, "dead", detail=exc.message)
             event, spaces, kill_sandbox = resolved.event, [resolved.space_id], resolved.kill_sandbox
         else:
             found = _event(job.event_id) if job.event_id is not None else None
             if found is None:
-                jobs.finish(job.id, self.holder, status="dead", error="the event no longer exists")
+                jobs.finish(job.id, self.holder, status=JobStatus.DEAD, error="the event no longer exists")
                 return JobResult(job.id, "dead", detail="event deleted")
             event, spaces = found, list(found.affected_space_ids)
         seconds = self.settings.lease_seconds
@@ -169,29 +169,48 @@ class JobProcessor:
         source = _source(event.source_id)
         if source is None:
             with write_tx():
-                jobs.finish(job.id, self.holder, status="dead", error="the source no longer exists")
+                jobs.finish(job.id, self.holder, status=JobStatus.DEAD, error="the source no longer exists")
                 leases.release(event.source_id, event.branch, self.holder)
             return JobResult(job.id, "dead", event.id, detail="source deleted")
         get_plugins().source_type(source.type)  # NotAvailable (plugin not installed): the job waits and retries
         states = _states(event.id, spaces)
         now = utcnow()
-        verdict = judge(source, event, mirrors=self.settings.git_mirrors, client_factory=self.client_factory)
-        work: list[Outcome] = []  # skips are outcomes already; spaces to process have outcome "" (to do)
+        chain = PushChain.load(event.source_id, event.branch)
+        verdict = superseded(event, chain) if job.kind == JobKind.EVENT else None
+        if verdict is None and not states:
+            wait = self._burst_wait(event, chain, now)
+            if wait is not None:  # a burst on this branch: its newest event will cover this one
+                return self._hold(job, event, wait, f"waiting for the burst on branch {event.branch} to end")
+        if verdict is None:
+            verdict = judge(source, event, chain, mirrors=self.settings.git_mirrors,
+                            client_factory=self.client_factory)
+        if not verdict.decided:
+            held_until = (event.received_at or now) + timedelta(seconds=self.settings.order_wait_seconds)
+            if now < held_until:
+                retry = min(held_until, now + timedelta(seconds=self.settings.order_retry_seconds))
+                return self._hold(job, event, retry, "waiting for order evidence: " + verdict.reason)
+            verdict = replace(verdict, reason=verdict.reason + f"; held {self.settings.order_wait_seconds:g}s for "
+                              "evidence, applied in arrival order (orderAssumed)", method="order-assumed")
+            raw.execute("UPDATE source_event SET order_assumed = ? WHERE id = ?", (True, event.id))
+            event.order_assumed = True
+            log.warning("order assumed sourceId=%s eventJrn=%s headSha=%s eventId=%s orderAssumed=true reason=%s",
+                        event.source_id, event.event_jrn, event.head_sha, event.id, verdict.reason)
+        work: list[SpaceOutcome] = []  # skips are outcomes already; spaces to process have outcome "" (to do)
         waiting: list[datetime] = []
         for space_id in spaces:
             state = states.get(space_id)
-            if state is not None and state.status in TERMINAL:
+            if state is not None and state.status in SPACE_DONE:
                 if state.job_id != job.id:
-                    work.append(Outcome(space_id, audit.SKIPPED_DUPLICATE, "already processed for this event"))
-            elif state is not None and state.status == "dead":
+                    work.append(SpaceOutcome(space_id, Outcome.SKIPPED_DUPLICATE, "already processed for this event"))
+            elif state is not None and state.status == SpaceStatus.DEAD:
                 continue  # only ``jolli events retry`` brings a dead letter back
             elif verdict.stale:
-                work.append(Outcome(space_id, audit.SKIPPED_STALE, verdict.reason,
+                work.append(SpaceOutcome(space_id, Outcome.SKIPPED_STALE, verdict.reason,
                                     state.attempts if state is not None else 1))
             elif state is not None and state.next_attempt_at is not None and state.next_attempt_at > now:
                 waiting.append(state.next_attempt_at)
             else:
-                work.append(Outcome(space_id, ""))
+                work.append(SpaceOutcome(space_id, ""))
         view = self._view(event, kill_sandbox)
         counts: dict[str, int] = {}
         index, first = 0, True
@@ -202,10 +221,10 @@ class JobProcessor:
             with write_tx():
                 self._fence(event)
                 if first:
-                    raw.execute("UPDATE source_event SET status = 'processing' WHERE id = ? AND status = 'queued'",
-                                (event.id,))
+                    raw.execute("UPDATE source_event SET status = ? WHERE id = ? AND status = ?",
+                                (EventStatus.PROCESSING, event.id, EventStatus.QUEUED))
                     first = False
-                chunk: list[Outcome] = []
+                chunk: list[SpaceOutcome] = []
                 hooked = 0
                 while index < len(work) and hooked < self.settings.chunk_spaces:
                     item = work[index]
@@ -221,44 +240,66 @@ class JobProcessor:
                 if index >= len(work):
                     if not verdict.stale:
                         self._advance(source, event)
-                    result = self._settle(job, event, states, counts, waiting, full=job.kind == "event")
+                    result = self._settle(job, event, states, counts, waiting, full=job.kind == JobKind.EVENT)
                     leases.release(event.source_id, event.branch, self.holder)
                     return result
 
+    def _burst_wait(self, event: SourceEvent, chain: PushChain, now: datetime) -> datetime | None:
+        """When another push of this branch arrived less than ``coalesce_seconds`` ago (a burst), the time
+        to look again: a quiet moment after the burst, at most ``coalesce_max_seconds`` after this event."""
+        pause = self.settings.coalesce_seconds
+        latest = chain.latest_received(event)
+        if pause <= 0 or latest is None or latest <= now - timedelta(seconds=pause):
+            return None
+        deadline = (event.received_at or now) + timedelta(seconds=self.settings.coalesce_max_seconds)
+        if now >= deadline:
+            return None
+        return min(latest + timedelta(seconds=pause), deadline)
+
+    def _hold(self, job: EventJob, event: SourceEvent, until: datetime, why: str) -> JobResult:
+        """Give the job back, due at ``until``, without running any space; say why on the job."""
+        with write_tx():
+            jobs.release(job.id, self.holder, run_after=until, error=why)
+            leases.release(event.source_id, event.branch, self.holder)
+        log.info("held jobId=%s eventId=%s sourceId=%s headSha=%s until=%s reason=%s", job.id, event.id,
+                 event.source_id, event.head_sha, until.isoformat(), why)
+        return JobResult(job.id, "held", event.id, detail=why)
+
     # --- spaces ------------------------------------------------------------------------------------
     def _one_space(self, space_id: int, state: EventSpace | None, view: SourceEventView,
-                   verdict: Verdict) -> Outcome:
+                   verdict: Verdict) -> SpaceOutcome:
         attempt = (state.attempts if state is not None else 0) + 1
         try:
             with database.atomic():  # a savepoint: a failing hook's own writes are rolled back
                 results = self.hook(space_id=space_id, event=view, changes=verdict.changes)
         except Exception as exc:  # noqa: BLE001 - one space failing never hides the others
             reason = f"{type(exc).__name__}: {exc}"[:2000]
-            return Outcome(space_id, audit.FAILED, reason, attempt)
+            return SpaceOutcome(space_id, Outcome.FAILED, reason, attempt)
         results = [r for r in (results or []) if r is not None] if isinstance(results, list) else [results]
         detail = results[0] if len(results) == 1 else (results or None)
-        return Outcome(space_id, audit.PROCESSED, None, attempt, detail)
+        assumed = verdict.reason if verdict.method == "order-assumed" else None
+        return SpaceOutcome(space_id, Outcome.PROCESSED, assumed, attempt, detail)
 
     def _fence(self, event: SourceEvent) -> None:
         if not leases.fence(event.source_id, event.branch, self.holder, self.settings.lease_seconds):
             raise LeaseLost()
 
-    def _store(self, job: EventJob, event: SourceEvent, outcomes: list[Outcome], states: dict[int, EventSpace],
+    def _store(self, job: EventJob, event: SourceEvent, outcomes: list[SpaceOutcome], states: dict[int, EventSpace],
                counts: dict[str, int]) -> None:
         """Save the spaces' states and audit rows (inside the caller's fenced transaction)."""
         now = utcnow()
         inserts: list[dict[str, Any]] = []
         for o in outcomes:
             counts[o.outcome] = counts.get(o.outcome, 0) + 1
-            if o.outcome == audit.SKIPPED_DUPLICATE:
+            if o.outcome == Outcome.SKIPPED_DUPLICATE:
                 continue
             status, next_at = o.outcome, None
-            if o.outcome == audit.FAILED:
+            if o.outcome == Outcome.FAILED:
                 if o.attempt >= self.settings.max_attempts:
-                    status = "dead"
+                    status = SpaceStatus.DEAD
                     o.reason = f"{o.reason} (attempt {o.attempt} of {self.settings.max_attempts}: dead letter)"
                 else:
-                    status = "retrying"
+                    status = SpaceStatus.RETRYING
                     next_at = now + timedelta(seconds=self.settings.backoff(o.attempt))
             values = {"status": status, "attempts": o.attempt, "next_attempt_at": next_at, "reason": o.reason,
                       "detail": o.detail, "job_id": job.id, "updated_at": now}
@@ -285,16 +326,17 @@ class JobProcessor:
                 source, event, current, version, self.settings.git_mirrors, self.client_factory),
             event_id=event.id, worker=self.holder,
         )
-        log.info("cursor sourceId=%s eventJrn=%s headSha=%s moved=%s reason=%s version=%s",
-                 source.id, event.event_jrn, event.head_sha, result.moved, result.reason, result.version)
+        log.info("cursor sourceId=%s eventJrn=%s headSha=%s moved=%s reason=%s version=%s orderAssumed=%s",
+                 source.id, event.event_jrn, event.head_sha, result.moved, result.reason, result.version,
+                 str(bool(event.order_assumed)).lower())
 
     def _settle(self, job: EventJob, event: SourceEvent, states: dict[int, EventSpace], counts: dict[str, int],
                 waiting: list[datetime], *, full: bool) -> JobResult:
         """Queue the job again for its due retries, or finish it; set the event's status."""
-        retry_at = [s.next_attempt_at for s in states.values() if s.status == "retrying" and s.next_attempt_at]
+        retry_at = [s.next_attempt_at for s in states.values() if s.status == SpaceStatus.RETRYING and s.next_attempt_at]
         retry_at += waiting
         if retry_at:
-            self._event_status(event, "processing")
+            self._event_status(event, EventStatus.PROCESSING)
             jobs.release(job.id, self.holder, run_after=min(retry_at))
             return JobResult(job.id, "retry", event.id, counts)
         if full:  # this job covers every affected space: what it saw is the whole picture
@@ -306,27 +348,27 @@ class JobProcessor:
             affected = SourceEvent.select(SourceEvent.affected_space_ids).where(SourceEvent.id == event.id).scalar()
             pending = [s for s in (affected or []) if s not in all_states]
         statuses = set(all_states.values())
-        if pending or "retrying" in statuses:
-            status = "processing"
-        elif "dead" in statuses:
-            status = "failed"
-        elif statuses == {"skipped-stale"}:
-            status = "stale"
+        if pending or SpaceStatus.RETRYING in statuses:
+            status = EventStatus.PROCESSING
+        elif SpaceStatus.DEAD in statuses:
+            status = EventStatus.FAILED
+        elif statuses == {SpaceStatus.SKIPPED_STALE}:
+            status = EventStatus.STALE
         else:
-            status = "processed"
+            status = EventStatus.PROCESSED
         self._event_status(event, status)
-        jobs.finish(job.id, self.holder, status="done")
+        jobs.finish(job.id, self.holder, status=JobStatus.DONE)
         return JobResult(job.id, "done", event.id, counts)
 
     def _event_status(self, event: SourceEvent, status: str) -> None:
-        finished = raw.naive(utcnow()) if status in ("processed", "failed", "stale") else None
+        finished = raw.naive(utcnow()) if status in (EventStatus.PROCESSED, EventStatus.FAILED, EventStatus.STALE) else None
         raw.execute("UPDATE source_event SET status = ?, finished_at = ? WHERE id = ?", (status, finished, event.id))
 
     def _job_failed(self, job: EventJob, error: str) -> JobResult:
         failures = (job.failures or 0) + 1
         try:
             if failures >= self.settings.max_attempts:
-                jobs.finish(job.id, self.holder, status="dead", error=error[:2000])
+                jobs.finish(job.id, self.holder, status=JobStatus.DEAD, error=error[:2000])
                 return JobResult(job.id, "dead", job.event_id, detail=error)
             delay = self.settings.backoff(failures)
             jobs.release(job.id, self.holder, run_after=utcnow() + timedelta(seconds=delay), error=error[:2000],
@@ -341,7 +383,8 @@ class JobProcessor:
             head_sha=event.head_sha, before_sha=event.before_sha, branch=event.branch, repo=event.repo,
             affected_space_ids=tuple(event.affected_space_ids), version=event.version,
             integration_id=event.integration_id, delivery_id=event.delivery_id, received_at=event.received_at,
-            forced=event.forced, legacy=event.origin == "legacy", kill_sandbox=kill_sandbox,
+            forced=event.forced, legacy=event.origin == Origin.LEGACY, kill_sandbox=kill_sandbox,
+            origin=str(event.origin), provider=_provider(event.integration_id), order_assumed=bool(event.order_assumed),
         )
 
 
@@ -353,6 +396,13 @@ _STATE_COLUMNS = raw.columns(EventSpace)
 def _event(event_id: int) -> SourceEvent | None:
     found = raw.rows(f"SELECT {', '.join(_EVENT_COLUMNS)} FROM source_event WHERE id = ?", (event_id,))
     return raw.instance(SourceEvent, _EVENT_COLUMNS, found[0]) if found else None
+
+
+def _provider(integration_id: int | None) -> str | None:
+    if integration_id is None:
+        return None
+    found = raw.rows("SELECT provider FROM integration WHERE id = ?", (integration_id,))
+    return str(found[0][0]) if found else None
 
 
 def _source(source_id: int) -> Source | None:

@@ -27,6 +27,7 @@ def event_dict(event: SourceEvent, job: EventJob | None = None) -> dict[str, Any
         "kind": event.kind,
         "origin": event.origin,
         "forced": event.forced,
+        "orderAssumed": bool(event.order_assumed),
         "status": event.status,
         "integrationId": event.integration_id,
         "deliveryId": event.delivery_id,

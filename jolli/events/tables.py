@@ -19,6 +19,7 @@ from typing import Any
 
 import peewee
 
+from jolli.events.status import EventKind, EventStatus, JobKind, JobStatus, Origin
 from jolli.store.models import BaseModel, Integration, Org, Source, UTCDateTimeField, utcnow
 
 #: Payload version of a fanout source event (one event, many spaces).
@@ -54,19 +55,22 @@ class SourceEvent(BaseModel):
     branch = peewee.CharField(max_length=255, null=True)
     affected_space_ids = JSONTextField(default=list)
     version = peewee.IntegerField(default=FANOUT_VERSION)
-    origin = peewee.CharField(max_length=16, default="webhook")  # webhook | legacy
-    kind = peewee.CharField(max_length=16, default="push")  # push | delete
+    origin = peewee.CharField(max_length=16, default=Origin.WEBHOOK)  # an Origin
+    kind = peewee.CharField(max_length=16, default=EventKind.PUSH)  # an EventKind
     forced = peewee.BooleanField(default=False)
-    status = peewee.CharField(max_length=16, default="queued")  # queued processing processed stale failed deleted
+    status = peewee.CharField(max_length=16, default=EventStatus.QUEUED)  # an EventStatus
     delivery_id = peewee.CharField(max_length=255, null=True)
     received_at = UTCDateTimeField(default=utcnow)
     finished_at = UTCDateTimeField(null=True)
+    commits = JSONTextField(null=True)  # the commit ids the provider listed for the push (order evidence)
+    order_assumed = peewee.BooleanField(default=False)  # applied with no evidence of its order (held first)
 
     class Meta:
         table_name = "source_event"
         indexes = (
             (("source", "event_jrn", "head_sha"), True),
             (("org", "status"), False),
+            (("source", "id"), False),
         )
 
 
@@ -77,13 +81,13 @@ class EventJob(BaseModel):
     org_id: int | None
     event_id: int | None
     org = peewee.ForeignKeyField(Org, null=True, on_delete="CASCADE", index=False)  # read by no query
-    kind = peewee.CharField(max_length=16, default="event")  # event | legacy
+    kind = peewee.CharField(max_length=16, default=JobKind.EVENT)  # a JobKind
     event = peewee.ForeignKeyField(SourceEvent, null=True, backref="jobs", on_delete="CASCADE")
     dedupe_key = peewee.CharField(max_length=64, null=True, unique=True)  # "event:<id>" for event jobs
     payload = JSONTextField(null=True)  # the legacy per-space job, as queued
     source_id = peewee.IntegerField(null=True)  # lease key, once known
     branch_key = peewee.CharField(max_length=255, default="")
-    status = peewee.CharField(max_length=16, default="queued")  # queued | running | done | dead
+    status = peewee.CharField(max_length=16, default=JobStatus.QUEUED)  # a JobStatus
     run_after = UTCDateTimeField(default=utcnow)
     claimed_by = peewee.CharField(max_length=128, null=True)
     claimed_until = UTCDateTimeField(null=True)
@@ -107,7 +111,7 @@ class EventSpace(BaseModel):
     event = peewee.ForeignKeyField(SourceEvent, backref="spaces", on_delete="CASCADE")
     space_id = peewee.IntegerField()
     job_id = peewee.IntegerField(null=True)  # the job that recorded the latest state
-    status = peewee.CharField(max_length=16)  # processed | skipped-stale | retrying | dead
+    status = peewee.CharField(max_length=16)  # a SpaceStatus
     attempts = peewee.IntegerField(default=0)
     next_attempt_at = UTCDateTimeField(null=True)
     reason = peewee.TextField(null=True)
@@ -132,7 +136,7 @@ class SpaceAudit(BaseModel):
     source_id = peewee.IntegerField()
     event_jrn = peewee.CharField(max_length=1024)
     head_sha = peewee.CharField(max_length=512)
-    outcome = peewee.CharField(max_length=24)
+    outcome = peewee.CharField(max_length=24)  # an Outcome
     reason = peewee.TextField(null=True)
     attempt = peewee.IntegerField(default=1)
     detail = JSONTextField(null=True)
@@ -191,7 +195,7 @@ class WebhookDelivery(BaseModel):
     integration = peewee.ForeignKeyField(Integration, on_delete="CASCADE")
     provider = peewee.CharField(max_length=64)
     delivery_id = peewee.CharField(max_length=255, null=True)
-    outcome = peewee.CharField(max_length=16)  # accepted | duplicate | ignored
+    outcome = peewee.CharField(max_length=16)  # a DeliveryOutcome
     reason = peewee.TextField(null=True)
     refs = JSONTextField(null=True)  # ["host/owner/repo refs/heads/main"]
     event_ids = JSONTextField(null=True)

@@ -31,6 +31,9 @@ class SourceEventView:
     forced: bool = False
     legacy: bool = False
     kill_sandbox: bool = False
+    origin: str = "webhook"  # webhook | legacy | poll | manual (jolli.events.status.Origin)
+    provider: str | None = None  # the provider of the integration the change came through
+    order_assumed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,4 +53,7 @@ class SourceEventView:
             "receivedAt": self.received_at.isoformat() if self.received_at else None,
             "forced": self.forced,
             "killSandbox": self.kill_sandbox,
+            "origin": self.origin,
+            "provider": self.provider,
+            "orderAssumed": self.order_assumed,
         }

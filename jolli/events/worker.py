@@ -19,11 +19,12 @@ from typing import Any
 from jolli.events import jobs, leases
 from jolli.events.config import EventSettings
 from jolli.events.processing import HookCaller, JobProcessor, JobResult
+from jolli.events.status import JobStatus
 from jolli.store.db import database
 from jolli.store.models import Source
 from jolli.store.sql import write_tx
 
-log = logging.getLogger("jolli.events.worker")
+log = logging.getLogger(__name__)
 
 
 def worker_name(index: int = 0) -> str:
@@ -49,7 +50,7 @@ class Worker:
         if job.takeovers > self.settings.max_takeovers:
             reason = f"taken over {job.takeovers} times from workers that stopped (crash loop?)"
             with write_tx():
-                jobs.finish(job.id, self.name, status="dead", error=reason)
+                jobs.finish(job.id, self.name, status=JobStatus.DEAD, error=reason)
                 if leased and job.source_id is not None:
                     leases.release(job.source_id, job.branch_key, self.name)
             log.error("jobId=%s dead-lettered: %s", job.id, reason)
@@ -104,7 +105,12 @@ class Worker:
 
 def run_workers(settings: EventSettings, concurrency: int, stop: threading.Event, *, once: bool = False,
                 hook: HookCaller | None = None) -> int:
-    """Run ``concurrency`` worker threads until ``stop`` (or until idle with ``once``); return jobs done."""
+    """Run ``concurrency`` worker threads until ``stop`` (or until idle with ``once``); return jobs done.
+
+    With ``once`` nothing waits for a burst to end (there is no later run to finish it): every due event
+    is processed now, the newest of a branch first."""
+    if once:
+        settings = settings.with_(coalesce_seconds=0.0)
     totals = [0] * concurrency
     errors: list[BaseException] = []
 

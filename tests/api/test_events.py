@@ -11,15 +11,15 @@ from apihelp import Api, assert_problem
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
 
-from eventhelp import RecordingHook, make_integration, make_source, make_spaces, sha  # noqa: E402
+from eventhelp import RecordingHook, deliver, make_integration, make_source, make_spaces, sha  # noqa: E402
 
 from jolli.events.config import EventSettings  # noqa: E402
-from jolli.events.intake import store_pushes  # noqa: E402
 from jolli.events.worker import Worker  # noqa: E402
 from jolli.provider import CanonicalPush  # noqa: E402
 
 REPO = "github.com/acme/app"
-SETTINGS = EventSettings(lease_seconds=5, backoff_seconds=0.01, backoff_max_seconds=0.01, max_attempts=2)
+SETTINGS = EventSettings(lease_seconds=5, backoff_seconds=0.01, backoff_max_seconds=0.01, max_attempts=2,
+                         coalesce_seconds=0.0)
 
 
 @pytest.fixture
@@ -54,11 +54,11 @@ def world(api: Api, hook: RecordingHook) -> dict[str, Any]:
     spaces = make_spaces(api.org, source, 3)
     hook.fail_spaces = {spaces[1]: 100}
     worker = Worker(SETTINGS)
-    first = store_pushes(integration, [CanonicalPush(REPO, "refs/heads/main", sha(0), sha(1), delivery_id="a")])
+    first = deliver(integration, [CanonicalPush(REPO, "refs/heads/main", sha(0), sha(1), delivery_id="a")])
     settle(worker)
-    second = store_pushes(integration, [CanonicalPush(REPO, "refs/heads/main", sha(1), sha(2), delivery_id="b")])
+    second = deliver(integration, [CanonicalPush(REPO, "refs/heads/main", sha(1), sha(2), delivery_id="b")])
     settle(worker)
-    store_pushes(integration, [CanonicalPush(REPO, "refs/tags/v1", sha(0), sha(2), delivery_id="c")])
+    deliver(integration, [CanonicalPush(REPO, "refs/tags/v1", sha(0), sha(2), delivery_id="c")])
     return {"integration": integration, "source": source, "spaces": spaces,
             "events": first.event_ids + second.event_ids}
 
@@ -127,7 +127,7 @@ def test_another_orgs_events_spaces_and_deliveries_are_404(api: Api, other_api: 
 
 
 def test_deliveries_that_created_no_event_are_on_record(api: Api, world: dict[str, Any]) -> None:
-    store_pushes(world["integration"], [CanonicalPush(REPO, "refs/heads/main", sha(0), sha(1), delivery_id="a2")])
+    deliver(world["integration"], [CanonicalPush(REPO, "refs/heads/main", sha(0), sha(1), delivery_id="a2")])
     rows = api.get(f"/api/integrations/{world['integration'].id}/deliveries").get_json()["items"]
     assert [(r["deliveryId"], r["outcome"], r["eventIds"]) for r in rows] == [
         ("c", "ignored", []), ("a2", "duplicate", world["events"][:1])]
@@ -149,3 +149,41 @@ def test_legacy_jobs_are_accepted_during_the_rollout(api: Api, other_api: Api, h
     assert_problem(api.post("/api/events/legacy-jobs", [job, {"spaceId": "x"}]), 400, "1.spaceId")
     assert_problem(other_api.post("/api/events/legacy-jobs", job), 404, "integrationId")
     assert_problem(api.post("/api/events/legacy-jobs"), 400)
+
+
+def test_legacy_jobs_are_refused_across_orgs_and_for_unbound_sources(api: Api, other_api: Api) -> None:
+    """Ids of another org answer 404 like missing ones; an unbound pair 400; nothing is queued."""
+    from jolli.events.tables import EventJob
+
+    integration = make_integration(api.org)
+    source = make_source(api.org, "app", REPO)
+    (space,) = make_spaces(api.org, source, 1)
+    theirs = make_integration(other_api.org)
+    their_source = make_source(other_api.org, "app", REPO)
+    (their_space,) = make_spaces(other_api.org, their_source, 1)
+    jrn = f"jrn::path:/home/acme/sources/{REPO}/main"
+    job = {"spaceId": space, "integrationId": integration.id, "sourceId": source.id, "eventJrn": jrn,
+           "afterSha": sha(1)}
+    assert_problem(other_api.post("/api/events/legacy-jobs", {**job, "integrationId": theirs.id}), 404, "spaceId")
+    assert_problem(other_api.post("/api/events/legacy-jobs", {**job, "integrationId": theirs.id,
+                                                              "spaceId": their_space}), 404, "sourceId")
+    assert_problem(api.post("/api/events/legacy-jobs", {**job, "spaceId": their_space}), 404, "spaceId")
+    (unbound,) = make_spaces(api.org, make_source(api.org, "other", "github.com/acme/other"), 1)
+    assert_problem(api.post("/api/events/legacy-jobs", {**job, "spaceId": unbound}), 400, "sourceId")
+    assert not EventJob.select().exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("spaceId", 2**64), ("integrationId", 2**63), ("sourceId", -1), ("eventJrn", "x" * 900_000),
+    ("afterSha", "a\x00b"), ("cursorSha", "\ud800"), ("eventJrn", ""), ("killSandbox", "yes"),
+])
+def test_a_legacy_job_outside_its_schema_is_400_naming_the_field(api: Api, field: str, value: Any) -> None:
+    from jolli.events.tables import EventJob
+
+    integration = make_integration(api.org)
+    source = make_source(api.org, "app", REPO)
+    (space,) = make_spaces(api.org, source, 1)
+    job = {"spaceId": space, "integrationId": integration.id, "sourceId": source.id,
+           "eventJrn": f"jrn::path:/home/acme/sources/{REPO}/main", field: value}
+    assert_problem(api.post("/api/events/legacy-jobs", job), 400, field)
+    assert not EventJob.select().exists()

@@ -248,13 +248,13 @@ def test_cursor_compare_and_swap(api: Api) -> None:
 
 
 def test_cursor_changes_are_recorded_in_the_cursor_history(api: Api) -> None:
-    from jolli.events.cursor import history
+    from jolli.events.tables import CursorHistory
 
     source = api.created("/api/sources", {"name": "g", "type": "git"})
     api.patch(f"/api/sources/{source['id']}/cursor", {"value": SHA1})
     api.patch(f"/api/sources/{source['id']}/cursor", {"value": SHA2, "expectedVersion": 1})
     api.patch(f"/api/sources/{source['id']}/cursor", {"value": SHA1, "expectedVersion": 1})  # 409, not recorded
-    rows = history(source["id"])
+    rows = list(CursorHistory.select().where(CursorHistory.source == source["id"]).order_by(CursorHistory.version))
     assert [(r.version, r.old_value, r.new_value) for r in rows] == [(1, None, SHA1), (2, SHA1, SHA2)]
     assert all(r.worker.startswith("api token") for r in rows)
 

@@ -12,12 +12,11 @@ from served import JOLLI, base_env, run_jolli
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
 
-from eventhelp import make_integration, make_org, make_source, make_spaces, sha  # noqa: E402
+from eventhelp import deliver, make_integration, make_org, make_source, make_spaces, sha  # noqa: E402
 
 
 def seeded_database(tmp_path: Path, pushes: int) -> str:
     """A migrated SQLite file with one source bound to two spaces and ``pushes`` queued events."""
-    from jolli.events.intake import store_pushes
     from jolli.provider import CanonicalPush
     from jolli.store.db import close_database, open_database
     from jolli.store.migrate import upgrade
@@ -30,7 +29,7 @@ def seeded_database(tmp_path: Path, pushes: int) -> str:
     source = make_source(org, "app", "github.com/acme/app")
     make_spaces(org, source, 2)
     for n in range(pushes):
-        store_pushes(integration, [CanonicalPush("github.com/acme/app", "refs/heads/main", sha(n), sha(n + 1))])
+        deliver(integration, [CanonicalPush("github.com/acme/app", "refs/heads/main", sha(n), sha(n + 1))])
     close_database(database)
     return url
 
@@ -52,7 +51,8 @@ def test_worker_once_processes_what_is_due_and_exits(tmp_path: Path) -> None:
     from jolli.store.models import Source
 
     assert {j.status for j in EventJob.select()} == {"done"}
-    assert SpaceAudit.select().where(SpaceAudit.outcome == "processed").count() == 10
+    assert SpaceAudit.select().where(SpaceAudit.outcome == "processed").count() == 2  # the newest push
+    assert SpaceAudit.select().where(SpaceAudit.outcome == "skipped-stale").count() == 8  # coalesced into it
     assert Source.get().cursor_value == sha(5)
 
 

@@ -33,11 +33,11 @@ def hook(plugins: Any) -> RecordingHook:
 
 @pytest.fixture
 def settings() -> Any:
-    """Short leases and backoffs, so retries and takeovers happen within a test."""
+    """Short leases, backoffs and order holds, no burst wait: retries and takeovers happen within a test."""
     from jolli.events.config import EventSettings
 
     return EventSettings(lease_seconds=2.0, backoff_seconds=0.05, backoff_max_seconds=0.2, poll_seconds=0.05,
-                         max_attempts=3)
+                         max_attempts=3, coalesce_seconds=0.0, order_wait_seconds=0.5, order_retry_seconds=0.05)
 
 
 @pytest.fixture

@@ -109,3 +109,35 @@ class RecordingHook:
         self.calls.append((event.id, space_id, event.head_sha))
         self.changes[(event.id, space_id)] = changes
         return {"seen": event.head_sha}
+
+
+def observe(source: Any, head: str, before: str | None = None, *, branch: str | None = "main",
+            commits: tuple[str, ...] = (), event_jrn: str | None = None) -> int:
+    """Store a change of ``source`` through the one store path, as a producer that knows its source does;
+    the event's id (new or existing)."""
+    from jolli.events.status import Origin
+    from jolli.events.store import ObservedChange, Producer, store_changes
+    from jolli.store.models import Org
+
+    org = Org.get_by_id(source.org_id)
+    change = ObservedChange(ref=f"refs/heads/{branch}" if branch else "", head=head, origin=Origin.WEBHOOK,
+                            repo=source.repo, before=before, source_id=source.id, commits=commits,
+                            event_jrn=event_jrn)
+    result = store_changes(Producer(org.id, org.name), [change])
+    ids = result.event_ids or result.duplicate_event_ids
+    assert ids, result.reason
+    return ids[0]
+
+
+def deliver(integration: Any, pushes: list[Any]) -> Any:
+    """Store verified pushes to ``integration`` as the webhook receiver does (its scope applies)."""
+    from jolli.events.intake import accept, load_integration
+
+    return accept(load_integration(integration.id, cached=False), list(pushes))
+
+
+def history(source_id: int) -> list[Any]:
+    """Every advance of the cursor of ``source_id``, oldest first."""
+    from jolli.events.tables import CursorHistory
+
+    return list(CursorHistory.select().where(CursorHistory.source == source_id).order_by(CursorHistory.version))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from eventhelp import make_source, sha
+from eventhelp import history, make_source, sha
 
-from jolli.events.cursor import advance, history
+from jolli.events.cursor import advance
 from jolli.store.db import database
 from jolli.store.models import Source
 

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventhelp import RecordingHook, git_repo, make_source, make_spaces, sha
+from eventhelp import RecordingHook, deliver, git_repo, make_source, make_spaces, sha
 
 from jolli.errors import InvalidInput
 from jolli.events import legacy
-from jolli.events.intake import store_pushes
 from jolli.events.tables import EventJob, SourceEvent, SpaceAudit
 from jolli.events.worker import Worker
 from jolli.provider import CanonicalPush
@@ -30,7 +29,7 @@ def test_a_legacy_job_is_processed_as_an_event_with_one_space(
     source = make_source(org, "app", REPO)
     s1, _s2 = make_spaces(org, source, 2)
     legacy.enqueue(legacy_job(integration, s1, sourceId=source.id, afterSha=sha(4), cursorSha=sha(3),
-                              killSandbox=True))
+                              killSandbox=True), org_id=org.id)
     Worker(settings).drain()
 
     event = SourceEvent.get()
@@ -47,7 +46,7 @@ def test_a_legacy_job_without_source_id_is_resolved_from_its_space_and_jrn(
     (space,) = make_spaces(org, source, 1)
     jrn = f"jrn::path:/home/acme/sources/{REPO}/feature/x"
     legacy.enqueue({"spaceId": space, "integrationId": integration.id, "eventJrn": jrn, "killSandbox": False,
-                    "afterSha": sha(8)})
+                    "afterSha": sha(8)}, org_id=org.id)
     Worker(settings).drain()
     event = SourceEvent.get()
     assert (event.source_id, event.branch, event.event_jrn) == (source.id, "feature/x", jrn)
@@ -59,7 +58,7 @@ def test_a_legacy_job_without_after_sha_takes_the_branch_head_from_the_mirror(
     repo = git_repo(tmp_path / "mirrors", REPO, commits=2)
     source = make_source(org, "app", REPO)
     (space,) = make_spaces(org, source, 1)
-    legacy.enqueue(legacy_job(integration, space, sourceId=source.id))
+    legacy.enqueue(legacy_job(integration, space, sourceId=source.id), org_id=org.id)
     Worker(settings.with_(git_mirrors=str(tmp_path / "mirrors"))).drain()
     assert hook.calls[0][2] == repo.commits[-1]
 
@@ -74,19 +73,19 @@ def test_legacy_jobs_mixed_with_the_fanout_event_of_the_same_push_do_each_space_
 
     def legacy_jobs(targets: list[int]) -> None:
         for space in targets:
-            legacy.enqueue(legacy_job(integration, space, sourceId=source.id, afterSha=sha(1)))
+            legacy.enqueue(legacy_job(integration, space, sourceId=source.id, afterSha=sha(1)), org_id=org.id)
 
     if order == "webhook-first":
-        store_pushes(integration, [push])
+        deliver(integration, [push])
         legacy_jobs(spaces + [spaces[0]])
     elif order == "legacy-first":
         legacy_jobs(spaces[:2] + [spaces[0]])
         worker.drain()
-        assert store_pushes(integration, [push]).status == "accepted"  # merged into the legacy event
+        assert deliver(integration, [push]).status == "accepted"  # merged into the legacy event
     else:
         legacy_jobs([spaces[0]])
         worker.drain()
-        store_pushes(integration, [push])
+        deliver(integration, [push])
         legacy_jobs(spaces[1:])
     worker.drain()
 
@@ -105,14 +104,15 @@ def test_an_unresolvable_legacy_job_is_dead_lettered_with_the_reason(
         org: Any, integration: Any, hook: RecordingHook, settings: Any) -> None:
     source = make_source(org, "app", REPO)
     (space,) = make_spaces(org, source, 1)
-    legacy.enqueue(legacy_job(integration, space, sourceId=source.id + 100, afterSha=sha(1)))
+    legacy.enqueue(legacy_job(integration, space, sourceId=source.id, afterSha=sha(1)), org_id=org.id)
+    Source.update(repo="github.com/acme/elsewhere").where(Source.id == source.id).execute()
     Worker(settings).drain()
     job = EventJob.get()
-    assert job.status == "dead" and f"source {source.id + 100} no longer exists" in job.last_error
+    assert job.status == "dead" and f"no source bound to space {space} has pushes with JRN" in job.last_error
     assert hook.calls == []
 
 
 def test_a_malformed_legacy_job_is_refused_naming_its_fields(org: Any, integration: Any) -> None:
     with pytest.raises(InvalidInput) as info:
-        legacy.enqueue({"spaceId": "7", "eventJrn": JRN, "extra": 1})
+        legacy.enqueue({"spaceId": "7", "eventJrn": JRN, "extra": 1}, org_id=org.id)
     assert {"spaceId", "integrationId", "extra"} <= set(info.value.fields)

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventhelp import git_repo, make_integration, make_org, make_source, make_spaces
+from eventhelp import deliver, git_repo, history, make_integration, make_org, make_source, make_spaces
 from procs import create_hook_table, install_counting_hook, start_worker, stop
 
-from jolli.events.cursor import history
-from jolli.events.intake import store_pushes
 from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit
 from jolli.provider import CanonicalPush
 from jolli.store.models import Source
@@ -109,7 +107,7 @@ def test_four_workers_with_shuffled_duplicated_pushes_for_20_sources(pg: Any, pg
     log = tmp_path / "workers.log"
     workers = [start_worker(pg_url, plugin, log, lease=5, mirrors=mirrors) for _ in range(4)]
     try:
-        statuses = Counter(store_pushes(integration, [p]).status for p in pushes)
+        statuses = Counter(deliver(integration, [p]).status for p in pushes)
         wait_until_done(workers, log)
     finally:
         stop(workers)
@@ -138,7 +136,7 @@ def test_workers_killed_mid_job_are_taken_over_and_nothing_is_lost_or_doubled(
         make_spaces(org, source, 12)
         sources[source.id] = repo
         for i, head in enumerate(repo.commits):
-            store_pushes(integration, [CanonicalPush(repo=repo_name, ref="refs/heads/main",
+            deliver(integration, [CanonicalPush(repo=repo_name, ref="refs/heads/main",
                                                      before=repo.commits[i - 1] if i else "0" * 40, after=head)])
     plugin = install_counting_hook(tmp_path / "plugin")
     log = tmp_path / "workers.log"

@@ -9,11 +9,18 @@ from typing import Any
 
 import pytest
 import responses
-from eventhelp import RecordingHook, git_repo, make_integration, make_source, make_spaces, sha
+from eventhelp import (
+    RecordingHook,
+    git_repo,
+    history,
+    make_integration,
+    make_source,
+    make_spaces,
+    observe,
+    sha,
+)
 
 from jolli.events import jobs, leases
-from jolli.events.create import NewEvent, store_event
-from jolli.events.fanout import affected_space_ids
 from jolli.events.retry import retry_event
 from jolli.events.tables import CursorHistory, EventJob, EventSpace, SourceEvent, SpaceAudit
 from jolli.events.worker import Worker
@@ -25,10 +32,7 @@ JRN = f"jrn::path:/home/acme/sources/{REPO}/main"
 
 def queue_push(source: Any, head: str, before: str | None = None) -> SourceEvent:
     """Store the event (and its job) a webhook for ``head`` would have stored."""
-    stored = store_event(NewEvent(org_id=source.org_id, source_id=source.id, event_jrn=JRN, head_sha=head,
-                                  before_sha=before, branch="main", repo=source.repo,
-                                  affected_space_ids=affected_space_ids(source.id, JRN)))
-    return stored.event
+    return SourceEvent.get_by_id(observe(source, head, before))
 
 
 def drain_until_settled(worker: Worker, rounds: int = 200) -> None:
@@ -171,7 +175,7 @@ def test_changes_are_the_files_between_the_cursor_and_the_head(
     assert (changes.relation, set(changes.files)) == ("ahead", {"docs.md", "README.md"})
 
 
-def test_a_force_push_that_diverges_is_decided_by_push_order(
+def test_a_force_push_that_diverges_is_ordered_by_its_push(
         org: Any, hook: RecordingHook, settings: Any, tmp_path: Path) -> None:
     mirrors = tmp_path / "mirrors"
     repo = git_repo(mirrors, REPO, commits=2)
@@ -190,21 +194,43 @@ def test_a_force_push_that_diverges_is_decided_by_push_order(
     assert hook.changes[(forced.id, space)].relation == "diverged"
 
 
-def test_when_nothing_knows_the_commits_push_order_decides(org: Any, hook: RecordingHook, settings: Any) -> None:
+def test_an_event_no_evidence_orders_is_held_then_applied_marked_order_assumed(
+        org: Any, hook: RecordingHook, settings: Any, caplog: pytest.LogCaptureFixture) -> None:
     source = make_source(org, "app", REPO)
     (space,) = make_spaces(org, source, 1)
-    older = queue_push(source, sha(1))
-    newer = queue_push(source, sha(2))
-    later = utc_in(60)
-    EventJob.update(run_after=later).where(EventJob.event == older.id).execute()  # delivered out of order
+    first = queue_push(source, sha(1))  # no before, no commits, no mirror, no provider: nothing orders them
     worker = Worker(settings)
     worker.drain()
-    EventJob.update(run_after=utc_in(0)).where(EventJob.event == older.id).execute()
+    unordered = queue_push(source, sha(7))
     worker.drain()
-    assert [head for _, _, head in hook.calls] == [sha(2)]
-    assert outcomes(older) == [(space, "skipped-stale", 1)]
-    assert "push order" in SpaceAudit.get(SpaceAudit.event == older.id).reason
-    assert Source.get_by_id(source.id).cursor_value == sha(2)
+    job = EventJob.get(EventJob.event == unordered.id)
+    assert job.status == "queued" and "waiting for order evidence" in job.last_error
+    assert [head for _, _, head in hook.calls] == [sha(1)] and outcomes(unordered) == []
+    time.sleep(settings.order_wait_seconds)
+    with caplog.at_level("INFO", logger="jolli.events"):
+        drain_until_settled(worker)
+    assert [head for _, _, head in hook.calls] == [sha(1), sha(7)]
+    assert SourceEvent.get_by_id(unordered.id).order_assumed and not SourceEvent.get_by_id(first.id).order_assumed
+    assert "orderAssumed" in SpaceAudit.get(SpaceAudit.event == unordered.id).reason
+    assert any("orderAssumed=true" in r.getMessage() for r in caplog.records)
+    assert Source.get_by_id(source.id).cursor_value == sha(7)
+
+
+def test_a_late_push_is_stale_by_the_push_chain_with_no_mirror_and_no_provider(
+        org: Any, hook: RecordingHook, settings: Any) -> None:
+    """The README's scenario: C3->C4 is processed, then the older C2->C3 arrives late."""
+    source = make_source(org, "app", REPO, cursor_value=sha(3), cursor_version=1)
+    (space,) = make_spaces(org, source, 1)
+    worker = Worker(settings)
+    newer = queue_push(source, sha(4), before=sha(3))
+    worker.drain()
+    late = queue_push(source, sha(3), before=sha(2))
+    drain_until_settled(worker)
+    assert [head for _, _, head in hook.calls] == [sha(4)]
+    assert outcomes(late) == [(space, "skipped-stale", 1)]
+    assert "push chain" in SpaceAudit.get(SpaceAudit.event == late.id).reason
+    assert Source.get_by_id(source.id).cursor_value == sha(4)
+    assert [h.new_value for h in history(source.id)] == [sha(4)]
     assert outcomes(newer) == [(space, "processed", 1)]
 
 

@@ -6,19 +6,16 @@ import threading
 from collections import Counter
 from typing import Any
 
-from eventhelp import make_source, sha
+from eventhelp import make_source, observe, sha
 
 from jolli.events import jobs
-from jolli.events.create import NewEvent, store_event
 from jolli.store.db import database
 
 
 def test_concurrent_claimers_each_get_different_jobs(org: Any) -> None:
     sources = [make_source(org, f"s{i}", f"github.com/acme/r{i}") for i in range(30)]
     for n, source in enumerate(sources):
-        store_event(NewEvent(org_id=org.id, source_id=source.id, event_jrn=f"jrn::path:/home/acme/x/{n}",
-                             head_sha=sha(n), before_sha=None, branch="main", repo=source.repo,
-                             affected_space_ids=[]))
+        observe(source, sha(n))
     claimed: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(6)
@@ -47,8 +44,7 @@ def test_a_released_job_is_not_due_before_its_time(org: Any) -> None:
     from jolli.store.models import utcnow
 
     source = make_source(org, "s", "github.com/acme/r")
-    store_event(NewEvent(org_id=org.id, source_id=source.id, event_jrn="jrn::path:/home/acme/x", head_sha=sha(1),
-                         before_sha=None, branch="main", repo=source.repo, affected_space_ids=[]))
+    observe(source, sha(1))
     job = jobs.claim("w", 30)
     assert job is not None and jobs.claim("other", 30) is None
     assert jobs.release(job.id, "w", run_after=utcnow() + timedelta(hours=1))

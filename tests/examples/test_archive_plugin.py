@@ -298,23 +298,21 @@ def _space_bound_to(client: Any, name: str, source_id: int) -> int:
 
 def _event(org: Any, source_id: int, head: str, before: str | None = None) -> int:
     """The source event an archive poller would record for a new version (there is no webhook for files)."""
-    from jolli.events.create import NewEvent, store_event
-    from jolli.events.fanout import affected_space_ids
-    from jolli.store.sql import write_tx
+    from jolli.events.status import Origin
+    from jolli.events.store import ObservedChange, Producer, store_changes
 
     jrn = f"jrn::path:/home/{org.name}/sources/archive/{source_id}"
-    with write_tx():
-        stored = store_event(NewEvent(org_id=org.id, source_id=source_id, event_jrn=jrn, head_sha=head,
-                                      before_sha=before, branch=None, repo=None,
-                                      affected_space_ids=affected_space_ids(source_id, jrn), origin="webhook"))
-    return int(stored.event.id)
+    stored = store_changes(Producer(org.id, org.name), [ObservedChange(
+        ref="", head=head, origin=Origin.POLL, before=before, source_id=source_id, event_jrn=jrn)])
+    return (stored.event_ids or stored.duplicate_event_ids)[0]
 
 
 def _work() -> list[Any]:
     from jolli.events.config import EventSettings
     from jolli.events.worker import Worker
 
-    return Worker(EventSettings.from_env(lease_seconds=30)).drain()
+    # No wait for a burst: each change here is worked off before the next one is made.
+    return Worker(EventSettings.from_env(lease_seconds=30, coalesce_seconds=0.0)).drain()
 
 
 @responses.activate
