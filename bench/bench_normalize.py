@@ -50,6 +50,23 @@ CASES: list[tuple[str, str | None]] = [
     ("git@git.internal.co:team/service.git", "git.internal.co/team/service"),
     ("org/backend", None),
     ("ftp://github.com/org/backend", None),
+    # issue 15: Azure DevOps, host aliases, unregistered self-hosted servers known by their URL's shape
+    ("https://dev.azure.com/org/project/_git/repo", "dev.azure.com/org/project/repo"),
+    ("https://org@dev.azure.com/org/project/_git/repo", "dev.azure.com/org/project/repo"),
+    ("https://dev.azure.com/org/project/_git/repo?path=/README.md&version=GBmain", "dev.azure.com/org/project/repo"),
+    ("git@ssh.dev.azure.com:v3/org/project/repo", "dev.azure.com/org/project/repo"),
+    ("https://org.visualstudio.com/project/_git/repo", "dev.azure.com/org/project/repo"),
+    ("https://org.visualstudio.com/DefaultCollection/project/_git/repo", "dev.azure.com/org/project/repo"),
+    ("https://tfs.corp.example/DefaultCollection/project/_git/repo", "tfs.corp.example/DefaultCollection/project/repo"),
+    ("ssh://git@ssh.github.com:443/org/backend.git", "github.com/org/backend"),
+    ("ssh://git@altssh.bitbucket.org:443/company/infra.git", "bitbucket.org/company/infra"),
+    ("git:github.com/org/backend.git", "github.com/org/backend"),
+    ("@github.com:Org/Repo.git", None),
+    ("https://git.example.org/group/sub/repo/-/tree/main", "git.example.org/group/sub/repo"),
+    ("https://bitbucket.example.com/scm/proj/repo.git", "bitbucket.example.com/PROJ/repo"),
+    ("https://git.example.com/bitbucket/scm/proj/repo.git", "git.example.com/PROJ/repo"),
+    ("https://git.example.com/projects/PROJ/repos/repo/browse", "git.example.com/PROJ/repo"),
+    ("ssh://git@git.example.com:7999/~jdoe/repo.git", "git.example.com/_jdoe/repo"),
 ]
 
 

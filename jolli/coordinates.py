@@ -14,9 +14,10 @@ import contextlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from jolli.errors import InvalidCoordinate
+from jolli.provider import GitProvider as _BaseProvider
 
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.provider import GitProvider
@@ -127,6 +128,18 @@ def _reject_strict(text: str, reason: str) -> NoReturn:
 
 
 # --- everything users paste -------------------------------------------------------------------------
+class Resolved(NamedTuple):
+    """A normalized coordinate and the provider whose shapes gave it.
+
+    ``inferred`` is true when no provider owns the host and the URL's shape (or the host name) chose
+    ``provider``: the coordinate is right, but that provider is never trusted for webhooks or API calls.
+    """
+
+    coord: RepoCoordinate
+    provider: GitProvider | None
+    inferred: bool
+
+
 def normalize(
     text: str, *, extra_hosts: Mapping[str, str] | None = None, plugins: Plugins | None = None
 ) -> RepoCoordinate:
@@ -134,7 +147,15 @@ def normalize(
 
     Credentials, ports, ``.git``, trailing slashes, queries and browser suffixes are dropped; the host's
     provider (a public host, or ``extra_hosts``: self-hosted host -> provider name) decides the path shapes.
+    A host no provider owns gets the provider its URL's shape implies (see :func:`resolve`).
     """
+    return resolve(text, extra_hosts=extra_hosts, plugins=plugins).coord
+
+
+def resolve(
+    text: str, *, extra_hosts: Mapping[str, str] | None = None, plugins: Plugins | None = None
+) -> Resolved:
+    """:func:`normalize`, also saying which provider shaped the coordinate and whether it was inferred."""
     if not isinstance(text, str):
         raise InvalidCoordinate(f"a repo coordinate must be text, not {type(text).__name__}; {ACCEPTED}",
                                 fields={"repo": ["must be a string"]})
@@ -156,17 +177,21 @@ def normalize(
         _reject(raw, "the host is not a valid host name")
     if not segments:
         _reject(raw, "expected owner/repo after the host")
-    # The host's provider decides the path shapes; hosts without one get the generic shapes.
+    # The host's provider decides the path shapes; an alias is folded into its host; other hosts get the
+    # provider their shape implies (inferred), else the generic shapes.
     registry = (plugins if plugins is not None else _default_plugins()).providers
     provider = registry.for_host(host)
     if provider is None and extra_hosts:
         provider = _extra_provider(registry, host, extra_hosts)
+    inferred = False
+    if provider is None:
+        provider, host, segments, inferred = _unowned(registry, host, segments)
     try:
-        split = provider.split_path(segments) if provider is not None else _generic_split(segments)
+        split = provider.split_host_path(host, segments) if provider is not None else _generic_split(segments)
     except ValueError as exc:  # a provider saying why a path of its own cannot be a coordinate
-        _reject(raw, str(exc))
+        _reject(raw, str(exc) + (_register_hint(host, provider) if inferred and provider is not None else ""))
     if split is None:
-        _explain_shape(raw, host, segments, provider)
+        _explain_shape(raw, host, segments, provider, inferred)
     owner, name = split
     if name.endswith(".git"):
         name = name[:-4]
@@ -179,7 +204,53 @@ def normalize(
     )
     if not (name_ok and owner_ok):
         _explain_parts(raw, host, owner, name, provider)
-    return RepoCoordinate(host, owner, name)
+    return Resolved(RepoCoordinate(host, owner, name), provider, inferred)
+
+
+def _unowned(
+    registry: ProviderRegistry, host: str, segments: Sequence[str]
+) -> tuple[GitProvider | None, str, Sequence[str], bool]:
+    """A host no provider owns: ``(provider, host, segments, inferred)``.
+
+    Another name of a public host (``ssh.github.com``, ``org.visualstudio.com``) is folded into it; else
+    the self-hosted provider whose shapes the path has (or whose name the host name holds) is inferred.
+    """
+    shapes, hosts = _guesses(registry)
+    known = hosts.get(host)
+    if known is None:
+        if len(hosts) >= 4096:
+            hosts.clear()
+        folder = next((p for p in registry if p.fold_host(host, ()) is not None), None)
+        hinted = next((p for p in registry if p.self_hosted and any(w in host for w in p.host_hints)), None)
+        known = hosts[host] = (folder, hinted)
+    folder, hinted = known
+    if folder is not None:
+        folded = folder.fold_host(host, segments)
+        if folded is not None:
+            return folder, folded[0], folded[1], False
+    for candidate in shapes:
+        if candidate.has_own_shape(segments):
+            return candidate, host, segments, True
+    return hinted, host, segments, hinted is not None
+
+
+#: Per provider registry: the self-hosted providers that recognise their own path shapes, and per host
+#: the provider that folds it (an alias) and the one its name hints at. Built on first use.
+_GUESSES: dict[int, tuple[ProviderRegistry, tuple[GitProvider, ...], dict[str, tuple[Any, Any]]]] = {}
+
+
+def _guesses(registry: ProviderRegistry) -> tuple[tuple[GitProvider, ...], dict[str, tuple[Any, Any]]]:
+    entry = _GUESSES.get(id(registry))
+    if entry is None or entry[0] is not registry:
+        shapes = tuple(p for p in registry if p.self_hosted and type(p).has_own_shape is not _BaseProvider.has_own_shape)
+        entry = _GUESSES[id(registry)] = (registry, shapes, {})
+    return entry[1], entry[2]
+
+
+def _register_hint(host: str, provider: GitProvider) -> str:
+    title = provider.title or provider.name
+    return (f"; it looks like a {title} URL: if {host} is one, register it "
+            f"(jolli repo parse --host {host}={provider.name})")
 
 
 def _split_address(raw: str) -> tuple[str, list[str]]:
@@ -193,6 +264,8 @@ def _split_address(raw: str) -> tuple[str, list[str]]:
         start, at, clean = span
         if not clean:
             _reject(raw, "the credentials in it hold a raw '/' or '@'; leave them out (or percent-encode them)")
+        if at == start and "://" not in raw:
+            _reject(raw, "the user name before '@' is empty (git@github.com:owner/repo.git)")
         text = raw[:start] + raw[at + 1 :]
     sep = text.find("://")
     scheme = None
@@ -211,7 +284,9 @@ def _split_address(raw: str) -> tuple[str, list[str]]:
     colon = authority.find(":")
     if colon != -1:
         host, after = authority[:colon], authority[colon + 1 :]
-        if scheme is None:  # scp-like: host:path (git's own rule: what follows ':' is the path)
+        if scheme is None and not has_user and host.lower() in _SCHEMES and "." in after:
+            host = after  # the short form git:host/owner/repo.git
+        elif scheme is None:  # scp-like: host:path (git's own rule: what follows ':' is the path)
             if not has_user and "." not in host:
                 _reject(raw, "give the full host name (git@github.com:owner/repo.git)")
             path = after + ("/" + path if slash != -1 else "")
@@ -253,10 +328,15 @@ def _remember_valid_host(host: str) -> bool:
     return True
 
 
-def _explain_shape(raw: str, host: str, segments: Sequence[str], provider: GitProvider | None) -> NoReturn:
+def _explain_shape(
+    raw: str, host: str, segments: Sequence[str], provider: GitProvider | None, inferred: bool = False
+) -> NoReturn:
     """Reject a path that is no repository path of the host's provider (or of the generic shapes)."""
     if len(segments) < 2:
         _reject(raw, "expected owner/repo after the host")
+    if provider is not None and inferred:
+        _reject(raw, f"it is not a repository path of {provider.title or provider.name}"
+                     + _register_hint(host, provider))
     if provider is None:
         _reject(
             raw,
@@ -387,13 +467,23 @@ def describe(
     branch: str | None = None,
     commit: str | None = None,
     path: str | None = None,
+    inferred: GitProvider | None = None,
 ) -> dict[str, Any]:
     """The coordinate, its provider (``"unknown"`` when none owns the host) and the URLs derived from it.
 
     With a provider: its clone, web and API URLs, and the branch, commit and file (``path`` at ``commit``,
     else ``branch``) web URLs when asked for. Without: the seed's provider-neutral clone and web URLs.
+    A host no provider owns takes ``inferred`` (what :func:`resolve` inferred from the URL's shape), else the
+    provider its name hints at; the answer then says ``"inferred": true`` and has no API URL.
     """
     provider = _provider_for(coord.host, extra_hosts, plugins)
+    guessed = False
+    if provider is None:
+        if inferred is None:
+            registry = (plugins if plugins is not None else _default_plugins()).providers
+            found, _, _, guessed_here = _unowned(registry, coord.host, [*coord.owner.split("/"), coord.name])
+            inferred = found if guessed_here else None
+        provider, guessed = inferred, inferred is not None
     info: dict[str, Any] = {
         "repo": str(coord),
         "host": coord.host,
@@ -406,10 +496,13 @@ def describe(
         info["sshCloneUrl"] = f"git@{coord.host}:{coord.owner}/{coord.name}.git"
         info["webUrl"] = f"https://{coord.host}/{coord.owner}/{coord.name}"
         return info
+    if guessed:
+        info["inferred"] = True
     info["httpsCloneUrl"] = provider.https_clone_url(coord)
     info["sshCloneUrl"] = provider.ssh_clone_url(coord)
     info["webUrl"] = provider.web_url(coord)
-    _derive(info, "apiBaseUrl", provider.default_api_base_url, coord.host)
+    if not guessed:  # an inferred provider is never trusted for API calls
+        _derive(info, "apiBaseUrl", provider.default_api_base_url, coord.host)
     if branch:
         _derive(info, "branchUrl", provider.branch_url, coord, branch)
     if commit:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.coordinates import RepoCoordinate
@@ -95,6 +95,11 @@ class GitProvider:
     self_hosted: bool = False
     #: Whether the owner part may span several segments (GitLab groups/subgroups).
     nested_namespaces: bool = False
+    #: Other names of this provider's public hosts (``ssh.github.com``): alias -> canonical host.
+    host_aliases: ClassVar[Mapping[str, str]] = {}
+    #: Words in a host name that hint at this provider when no provider owns the host and the URL's
+    #: shape says nothing (``gitlab`` in ``gitlab.corp.example``), as Renovate's ``detectPlatform`` does.
+    host_hints: tuple[str, ...] = ()
 
     # --- URL shapes -------------------------------------------------------------------------------
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
@@ -104,6 +109,37 @@ class GitProvider:
         path is not a repository path of this provider.
         """
         raise NotImplementedError
+
+    def split_host_path(self, host: str, segments: Sequence[str]) -> tuple[str, str] | None:
+        """:meth:`split_path` for a path on ``host``; override when a host's shapes differ from its
+        self-hosted siblings' (Azure DevOps' dev.azure.com against a Server)."""
+        return self.split_path(segments)
+
+    def fold_host(self, host: str, segments: Sequence[str]) -> tuple[str, Sequence[str]] | None:
+        """Another name of one of this provider's hosts, as ``(canonical host, path segments)``; else ``None``.
+
+        The default folds :attr:`host_aliases`; a provider whose aliases carry part of the path in the
+        host name (Azure DevOps' ``org.visualstudio.com``) overrides it. Whether a host is folded must
+        depend on the host alone (callers remember the answer per host).
+        """
+        canonical = self.host_aliases.get(host)
+        return (canonical, segments) if canonical is not None else None
+
+    def has_own_shape(self, segments: Sequence[str]) -> bool:
+        """Whether a path has a shape only this provider writes (GitLab's ``/-/``, Azure DevOps' ``_git``).
+
+        On a host no provider owns, such a shape (else a :attr:`host_hints` word in the host name) makes
+        this provider the *inferred* one: it shapes the coordinate but is never trusted for webhooks or
+        API calls.
+        """
+        return False
+
+    def canonical_owner(self, owner: str) -> str:
+        """An owner as coordinates of this provider spell it (Bitbucket Data Center: ``~jdoe`` -> ``_jdoe``).
+
+        Used for integration owners, so an owner written as in the provider's own URLs is accepted.
+        """
+        return owner
 
     # --- derivations ------------------------------------------------------------------------------
     def https_clone_url(self, repo: RepoCoordinate) -> str:

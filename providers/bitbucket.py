@@ -39,6 +39,8 @@ class BitbucketProvider(ModuleBackedProvider):
     title = "Bitbucket Cloud"
     hosts = ("bitbucket.org",)
     self_hosted = False
+    #: Bitbucket Cloud's SSH over port 443 (``ssh://git@altssh.bitbucket.org:443/workspace/repo.git``).
+    host_aliases = {"altssh.bitbucket.org": "bitbucket.org"}
 
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
         return flat_owner_repo(segments, BITBUCKET_PAGES)

@@ -1,8 +1,9 @@
 """Bitbucket Data Center / Server, self-hosted on hosts registered to ``bitbucket-datacenter``.
 
 URL shapes: clone URLs ``/scm/proj/repo.git`` (https) and ``ssh://git@host:7999/proj/repo.git``, browser
-URLs ``/projects/PROJ/repos/repo/browse...``; personal repositories ``/scm/~user/repo.git`` and
-``/users/user/repos/repo``. The coordinate's owner is the project key upper-cased (Bitbucket treats keys
+URLs ``/projects/PROJ/repos/repo/browse...``; personal repositories ``/scm/~user/repo.git``,
+``ssh://git@host/~user/repo.git`` and ``/users/user/repos/repo``; the https and browser shapes also under
+a context path (``https://host/bitbucket/scm/proj/repo.git``). The coordinate's owner is the project key upper-cased (Bitbucket treats keys
 case-insensitively and shows them upper-case), or ``_user`` for a personal project (``~`` is not allowed
 in a coordinate); the same mapping as ``jolli.providers.webhooks.bitbucket_datacenter``.
 """
@@ -45,26 +46,35 @@ class BitbucketDataCenterProvider(ModuleBackedProvider):
     title = "Bitbucket Data Center"
     hosts = ()
     self_hosted = True
+    host_hints = ("bitbucket",)
     #: The SSH port of the instance (Bitbucket's default); override in a subclass for another one.
     ssh_port = 7999
 
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
         """Project (or personal) repositories in any of the clone or browser shapes; else ValueError."""
-        n = len(segments)
-        first = segments[0].lower() if segments else ""
-        if n == 2:  # host/PROJ/repo, or the path of ssh://git@host:7999/proj/repo.git
+        if len(segments) == 2:  # host/PROJ/repo, or the path of ssh://git@host:7999/proj/repo.git
             key, repo = segments
-        elif n == 3 and first == "scm":
-            key, repo = segments[1], segments[2]
-        elif n >= 4 and first == "projects" and segments[2].lower() == "repos":
-            key, repo = segments[1], segments[3]
-        elif n >= 4 and first == "users" and segments[2].lower() == "repos":
-            key, repo = "~" + segments[1], segments[3]
         else:
-            raise ValueError(SHAPES)
+            found = _key_and_repo(segments)
+            if found is None:
+                raise ValueError(SHAPES)
+            key, repo = found
         if key in ("~", PERSONAL_PREFIX):
             raise ValueError(SHAPES)
         return owner_for_key(key), repo
+
+    def has_own_shape(self, segments: Sequence[str]) -> bool:
+        """``/scm/``, ``/projects/K/repos/R``, ``/users/U/repos/R`` and ``~user`` are Bitbucket Data Center's."""
+        if not segments:
+            return False
+        if segments[0].startswith("~"):
+            return True
+        joined = "/".join(segments).lower()  # most paths hold neither word: no need to look closer
+        return ("scm" in joined or "repos" in joined) and _key_and_repo(segments) is not None
+
+    def canonical_owner(self, owner: str) -> str:
+        """``~jdoe`` (as URLs write a personal project) is ``_jdoe``; a project key is upper-cased."""
+        return owner_for_key(owner) if owner and "/" not in owner else owner
 
     # --- derivations ------------------------------------------------------------------------------
     def https_clone_url(self, repo: RepoCoordinate) -> str:
@@ -90,6 +100,19 @@ class BitbucketDataCenterProvider(ModuleBackedProvider):
             return f"https://{repo.host}/users/{repo.owner[len(PERSONAL_PREFIX):]}/repos/{repo.name}"
         return f"https://{repo.host}/projects/{repo.owner}/repos/{repo.name}"
 
+
+
+def _key_and_repo(segments: Sequence[str]) -> tuple[str, str] | None:
+    """``(project key, repo)`` of ``scm/KEY/repo``, ``projects/KEY/repos/repo...`` or
+    ``users/USER/repos/repo...`` (key ``~USER``), after an optional context path; else ``None``."""
+    n = len(segments)
+    for i, part in enumerate(segments):
+        part = part.lower()
+        if part == "scm" and n == i + 3:
+            return segments[i + 1], segments[i + 2]
+        if part in ("projects", "users") and n >= i + 4 and segments[i + 2].lower() == "repos":
+            return ("~" if part == "users" else "") + segments[i + 1], segments[i + 3]
+    return None
 
 
 def _clone_key(owner: str) -> str:

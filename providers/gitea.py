@@ -39,6 +39,7 @@ class GiteaProvider(ModuleBackedProvider):
     title = "Gitea / Forgejo"
     hosts = ()
     self_hosted = True
+    host_hints = ("gitea", "forgejo")
 
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
         return flat_owner_repo(segments, GITEA_PAGES)

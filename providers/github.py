@@ -42,6 +42,9 @@ class GitHubProvider(ModuleBackedProvider):
     title = "GitHub"
     hosts = ("github.com",)
     self_hosted = True
+    #: GitHub's SSH over the HTTPS port (``ssh://git@ssh.github.com:443/owner/repo.git``), and ``www.``.
+    host_aliases = {"ssh.github.com": "github.com", "www.github.com": "github.com"}
+    host_hints = ("github",)
 
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
         return flat_owner_repo(segments, GITHUB_PAGES)

@@ -35,6 +35,13 @@ class GitLabProvider(ModuleBackedProvider):
     hosts = ("gitlab.com",)
     self_hosted = True
     nested_namespaces = True
+    #: gitlab.com's SSH over port 443 (``ssh://git@altssh.gitlab.com:443/group/repo.git``).
+    host_aliases = {"altssh.gitlab.com": "gitlab.com"}
+    host_hints = ("gitlab",)
+
+    def has_own_shape(self, segments: Sequence[str]) -> bool:
+        """Only GitLab writes ``-`` as a path segment (``/-/tree/main``)."""
+        return "-" in segments
 
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
         # GitLab reserves "-" as a group and project name: it always starts the page part of a URL.

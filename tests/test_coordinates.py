@@ -150,8 +150,12 @@ def test_unknown_host_has_no_nesting_and_says_how_to_register_it() -> None:
 def test_self_hosted_host_uses_its_providers_shapes() -> None:
     assert norm("https://gitlab.corp.example/a/b/c/-/tree/main") == "gitlab.corp.example/a/b/c"
     assert norm("https://ghe.corp.example/org/repo/tree/main") == "ghe.corp.example/org/repo"
-    with pytest.raises(InvalidCoordinate):  # without the mapping it is an unknown host: no nesting
-        normalize("https://gitlab.corp.example/a/b/c", plugins=PLUGINS)
+    with pytest.raises(InvalidCoordinate):  # a host nothing hints at, without the mapping: no nesting
+        normalize("https://git.corp.example/a/b/c", plugins=PLUGINS)
+    # a host name holding "gitlab" hints at GitLab (inferred, see tests/providers/test_url_forms.py)
+    assert normalize("https://gitlab.corp.example/a/b/c", plugins=PLUGINS) == RepoCoordinate(
+        "gitlab.corp.example", "a/b", "c"
+    )
 
 
 def test_public_hosts_cannot_be_taken_over_by_extra_hosts() -> None:

@@ -87,7 +87,7 @@ def checked(org: Org, values: dict[str, Any], exclude_id: int | None = None) -> 
         )
     owner = values.get("owner")
     if owner is not None:
-        owner = owner.strip("/")
+        owner = provider.canonical_owner(owner.strip("/"))  # the provider's own spellings (~user)
         segments = owner.split("/")
         if not owner or not all(OWNER_SEGMENT.match(seg) for seg in segments):
             raise InvalidInput(f"owner {values['owner']!r} is not an owner name", fields={"owner": ["must be an owner such as my-org"]})

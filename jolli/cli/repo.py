@@ -1,7 +1,8 @@
 """``jolli repo``: turn what users paste into canonical ``host/owner/repo`` coordinates and derived URLs.
 
 Works offline: it loads the provider plugins (for their URL shapes) but imports neither Flask, peewee
-nor requests. Self-hosted hosts are named with ``--host HOST=PROVIDER`` or ``JOLLI_HOSTS``.
+nor requests. Self-hosted hosts are named with ``--host HOST=PROVIDER`` or ``JOLLI_HOSTS``; a host no
+provider owns gets the provider its URL's shape implies, reported as inferred (``"inferred": true``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def repo() -> None:
     "hosts",
     multiple=True,
     metavar="HOST=PROVIDER",
-    help=f"A self-hosted host and its provider (github, gitlab, bitbucket-datacenter, gitea); repeatable. "
+    help=f"A self-hosted host and its provider (github, gitlab, bitbucket-datacenter, gitea, azure-devops); "
+    "repeatable. "
     f"{HOSTS_ENV}=host=provider,... does the same.",
 )
 @click.option("--branch", help="Also derive the web URL of this branch (and of --path on it).")
@@ -74,7 +76,7 @@ def parse_cmd(
       jolli repo parse --json --host git.corp=gitlab https://git.corp/group/sub/repo/-/tree/main
       git remote -v | awk '{print $2}' | jolli repo parse --stdin
     """
-    from jolli.coordinates import describe, mask_credentials, normalize
+    from jolli.coordinates import describe, mask_credentials, resolve
     from jolli.errors import InvalidCoordinate
     from jolli.registry import get_plugins
 
@@ -86,7 +88,7 @@ def parse_cmd(
     for text in _inputs(texts, from_stdin):
         shown = mask_credentials(text.strip())
         try:
-            coord = normalize(text, extra_hosts=extra_hosts, plugins=plugins)
+            coord, provider, inferred = resolve(text, extra_hosts=extra_hosts, plugins=plugins)
         except InvalidCoordinate as exc:
             rejected += 1
             if as_json:
@@ -95,7 +97,8 @@ def parse_cmd(
                 click.echo(click.style("error: ", fg="red", bold=True) + exc.message, err=True)
             continue
         info = describe(
-            coord, extra_hosts=extra_hosts, plugins=plugins, branch=branch, commit=commit, path=file_path
+            coord, extra_hosts=extra_hosts, plugins=plugins, branch=branch, commit=commit, path=file_path,
+            inferred=provider if inferred else None,
         )
         if as_json:
             emit_json_line({"input": shown, **info})
@@ -149,8 +152,11 @@ def _print_block(shown: str, info: dict[str, Any], *, first: bool) -> None:
     click.echo(click.style(info["repo"], bold=True))
     rows = [("input", shown)]
     for key, value in info.items():
-        if key == "repo":
+        if key in ("repo", "inferred"):
             continue
+        if key == "provider" and info.get("inferred"):
+            value = (f"{value} (inferred from the URL; not trusted for webhooks or API calls until the host "
+                     f"is registered: --host {info['host']}={value})")
         if key == "provider" and value == "unknown":
             value = "unknown (no provider owns this host; name it with --host HOST=PROVIDER)"
         rows.append((_LABELS.get(key, key), str(value)))

@@ -7,6 +7,7 @@ _PATTERNS = {
     "gitlab": "https://{host}/api/v4",
     "bitbucket-datacenter": "https://{host}/rest/api/1.0",
     "gitea": "https://{host}/api/v1",
+    "azure-devops": "https://{host}",
 }
 
 
@@ -14,7 +15,8 @@ def default_api_base_url(provider: str, host: str) -> str:
     """The API root of ``provider`` on ``host``: ``https://api.github.com`` for github.com,
     ``https://{host}/api/v3`` for GitHub Enterprise, ``https://{host}/api/v4`` for GitLab,
     ``https://api.bitbucket.org/2.0`` for Bitbucket Cloud, ``https://{host}/rest/api/1.0`` for Bitbucket
-    Data Center and ``https://{host}/api/v1`` for Gitea/Forgejo/Gogs."""
+    Data Center, ``https://{host}/api/v1`` for Gitea/Forgejo/Gogs and ``https://{host}`` for Azure DevOps
+    (its API paths start with the organization or collection: ``/{org}/{project}/_apis/...``)."""
     host = host.lower()
     name = provider.replace("_", "-").lower()
     if name == "github":

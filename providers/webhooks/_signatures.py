@@ -6,6 +6,7 @@ malformed value: an unsigned delivery is never accepted.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -57,3 +58,24 @@ def token_matches(secret: str, value: str | None) -> bool:
     if not secret or value is None:
         return False
     return _same(secret, value)
+
+
+def basic_auth_matches(secret: str, value: str | None) -> bool:
+    """Whether an ``Authorization: Basic`` header carries ``secret``, in constant time.
+
+    A ``secret`` holding ``:`` is ``user:password`` and both must match; otherwise it is the password and
+    any user name is accepted (Azure DevOps service hooks send the credentials configured on them).
+    """
+    if not secret or value is None:
+        return False
+    scheme, _, encoded = value.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    _, sep, password = decoded.partition(":")
+    if not sep:
+        return False
+    return _same(secret, decoded if ":" in secret else password)

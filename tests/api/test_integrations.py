@@ -64,6 +64,15 @@ def test_owner_shape(api: Api) -> None:
     assert nested["owner"] == "group/sub"
 
 
+def test_owner_in_the_providers_own_spelling_is_canonical(api: Api) -> None:
+    dc = {"provider": "bitbucket-datacenter", "host": "git.acme.io"}
+    personal = api.created("/api/integrations", {**dc, "owner": "~jdoe", "repos": ["ssh://git@git.acme.io/~jdoe/notes.git"]})
+    assert personal["owner"] == "_jdoe" and personal["repos"] == ["git.acme.io/_jdoe/notes"]
+    assert api.created("/api/integrations", {**dc, "owner": "proj"})["owner"] == "PROJ"
+    assert_problem(api.post("/api/integrations", {"provider": "github", "host": "github.com", "owner": "~jdoe"}),
+                   400, "owner")
+
+
 def test_repos_are_canonical_and_under_host_and_owner(api: Api) -> None:
     body = api.created("/api/integrations", {**GITHUB_ACME, "repos": [
         "https://github.com/acme/web.git", "git@github.com:acme/api.git", "github.com/acme/web"]})

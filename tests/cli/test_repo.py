@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from jolli.cli.main import cli
-from jolli.providers import bitbucket, bitbucket_datacenter, gitea, github, gitlab
+from jolli.providers import azure_devops, bitbucket, bitbucket_datacenter, gitea, github, gitlab
 from jolli.registry import Plugins, reset_plugins
 
 JOLLI = str(Path(sys.executable).with_name("jolli"))
@@ -22,10 +22,10 @@ JOLLI = str(Path(sys.executable).with_name("jolli"))
 
 @pytest.fixture(autouse=True)
 def builtin_providers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The five built-in providers as the process-wide plugins; no JOLLI_HOSTS from the environment."""
+    """The six built-in providers as the process-wide plugins; no JOLLI_HOSTS from the environment."""
     monkeypatch.delenv("JOLLI_HOSTS", raising=False)
     plugins = Plugins(load_entry_points=False)
-    for module in (github, gitlab, bitbucket, bitbucket_datacenter, gitea):
+    for module in (github, gitlab, bitbucket, bitbucket_datacenter, gitea, azure_devops):
         plugins.register(module, module.__name__.rsplit(".", 1)[1])
     previous = reset_plugins(plugins)
     try:
@@ -121,6 +121,44 @@ def test_unknown_host_is_accepted_with_provider_unknown() -> None:
     assert result.exit_code == 0
     assert "unknown (no provider owns this host; name it with --host HOST=PROVIDER)" in result.stdout
     assert "https://git.internal.co/team/service.git" in result.stdout
+
+
+def test_unregistered_host_gets_the_provider_its_shape_implies_reported_as_inferred() -> None:
+    result = run("--json", "https://bitbucket.example.com/scm/proj/repo.git",
+                 "https://git.example.org/group/sub/repo/-/tree/main", "https://github.com/o/r")
+    assert result.exit_code == 0, result.output
+    dc_line, gitlab_line, github_line = json_lines(result.stdout)
+    assert dc_line["repo"] == "bitbucket.example.com/PROJ/repo"
+    assert dc_line["provider"] == "bitbucket-datacenter" and dc_line["inferred"] is True
+    assert "apiBaseUrl" not in dc_line  # never trusted for API calls until the host is registered
+    assert gitlab_line["repo"] == "git.example.org/group/sub/repo" and gitlab_line["inferred"] is True
+    assert "inferred" not in github_line
+    text = run("https://bitbucket.example.com/scm/proj/repo.git").stdout
+    assert ("bitbucket-datacenter (inferred from the URL; not trusted for webhooks or API calls until the host "
+            "is registered: --host bitbucket.example.com=bitbucket-datacenter)") in text
+    registered = json_lines(run("--json", "--host", "bitbucket.example.com=bitbucket-datacenter",
+                                "https://bitbucket.example.com/scm/proj/repo.git").stdout)[0]
+    assert "inferred" not in registered and registered["apiBaseUrl"] == "https://bitbucket.example.com/rest/api/1.0"
+
+
+def test_a_refusal_hints_at_the_provider_the_shape_implies() -> None:
+    result = run("https://bitbucket.example.com/projects/PROJ/repos")
+    assert result.exit_code == 2
+    assert "--host bitbucket.example.com=bitbucket-datacenter" in result.stderr
+    assert "=gitlab" not in result.stderr
+
+
+def test_azure_devops_forms_and_derivations() -> None:
+    result = run("--json", "--branch", "main", "--path", "docs/a.md", "https://org.visualstudio.com/proj/_git/repo",
+                 "git@ssh.dev.azure.com:v3/org/proj/repo")
+    assert result.exit_code == 0, result.output
+    legacy, ssh = json_lines(result.stdout)
+    assert legacy["repo"] == ssh["repo"] == "dev.azure.com/org/proj/repo"
+    assert legacy["owner"] == "org/proj" and legacy["provider"] == "azure-devops"
+    assert legacy["httpsCloneUrl"] == "https://dev.azure.com/org/proj/_git/repo"
+    assert legacy["sshCloneUrl"] == "git@ssh.dev.azure.com:v3/org/proj/repo"
+    assert legacy["branchUrl"] == "https://dev.azure.com/org/proj/_git/repo?version=GBmain"
+    assert legacy["fileUrl"] == "https://dev.azure.com/org/proj/_git/repo?path=/docs/a.md&version=GBmain"
 
 
 def test_branch_commit_and_file_urls_on_request() -> None:
