@@ -31,6 +31,9 @@ class CanonicalPush:
     deleted: bool = False
     delivery_id: str | None = None
     received_at: datetime | None = None
+    #: The commit ids the provider listed for the push (oldest first, as providers list them); jolli uses
+    #: them as order evidence: each is a state the branch passed through before ``after``.
+    commits: tuple[str, ...] = ()
 
     @property
     def branch(self) -> str | None:

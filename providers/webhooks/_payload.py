@@ -77,6 +77,24 @@ def sha(value: Any, field: str) -> str:
     return ZERO_SHA if not value.strip("0") else value
 
 
+#: At most this many listed commit ids are kept per push (GitHub lists at most 2048).
+MAX_COMMITS = 2048
+
+
+def commit_ids(data: Any, key: str = "commits", id_key: str = "id") -> tuple[str, ...]:
+    """The ids of the commits a push lists (``data[key][*][id_key]``), as order evidence: the valid ones,
+    at most :data:`MAX_COMMITS`; anything malformed is left out rather than refused (it is only a hint)."""
+    listed = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(listed, list):
+        return ()
+    found = []
+    for item in listed[:MAX_COMMITS]:
+        value = item.get(id_key) if isinstance(item, dict) else None
+        if isinstance(value, str) and _SHA_RE.match(value.lower()):
+            found.append(value.lower())
+    return tuple(found)
+
+
 def host_of(url: Any) -> str | None:
     """Lower-case host of an URL or scp-like address, without port or credentials; ``None`` if none."""
     if not isinstance(url, str) or not url:

@@ -78,5 +78,6 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
             deleted=bool(deleted) if isinstance(deleted, bool) else after == ZERO_SHA,
             delivery_id=get_header(headers, DELIVERY_HEADER),
             received_at=p.now(),
+            commits=p.commit_ids(data),
         )
     ]

@@ -72,5 +72,6 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
             deleted=after == ZERO_SHA,
             delivery_id=delivery,
             received_at=p.now(),
+            commits=p.commit_ids(data),
         )
     ]

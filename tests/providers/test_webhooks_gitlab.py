@@ -99,3 +99,12 @@ def test_project_path_is_validated() -> None:
     data["project"]["path_with_namespace"] = "mike/dia spora"
     with pytest.raises(InvalidInput, match="owner/name"):
         gitlab.parse(headers(), json.dumps(data).encode())
+
+
+def test_the_listed_commits_are_kept_as_order_evidence() -> None:
+    [push] = gitlab.parse(headers(), body("gitlab-push.json"))
+    assert push.commits == ("b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7")
+    bad = json.loads(body("gitlab-push.json"))
+    bad["commits"] = [{"id": "not-a-sha"}, "x", {"id": bad["after"]}]
+    [push] = gitlab.parse(headers(), json.dumps(bad).encode())
+    assert push.commits == (bad["after"],)  # malformed entries are left out: the list is only a hint
