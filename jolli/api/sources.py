@@ -197,21 +197,10 @@ def patch_cursor(source_id: int) -> dict[str, Any]:
 
 
 def _swap(row: Source, value: str, version: int) -> bool:
-    """``UPDATE ... WHERE cursor_version = version``, recorded in the cursor history when it matched."""
-    from jolli.events.tables import CursorHistory
-    from jolli.store.sql import write_tx
+    """The cursor's one compare-and-swap (:func:`jolli.events.cursor.swap`), recorded in its history."""
+    from jolli.events.cursor import swap
 
-    now = utcnow()
-    with write_tx():
-        swapped = (
-            Source.update(cursor_value=value, cursor_updated_at=now, cursor_version=version + 1)
-            .where((Source.id == row.id) & (Source.cursor_version == version))
-            .execute()
-        )
-        if swapped:
-            CursorHistory.create(source=row.id, version=version + 1, old_value=row.cursor_value, new_value=value,
-                                 worker=f"api token {g.token.id}", created_at=now)
-    return bool(swapped)
+    return swap(row.id, version, row.cursor_value, value, worker=f"api token {g.token.id}")
 
 
 def _cursor_value(row: Source, value: str) -> str:

@@ -32,18 +32,21 @@ class SpaceOutcome:
     detail: Any = None
 
 
-def write(event: SourceEvent, outcomes: list[SpaceOutcome], *, job_id: int | None, worker: str | None) -> None:
-    """Insert the audit rows (one statement per 500) and log one line per outcome."""
-    if not outcomes:
-        return
+def statements(event: SourceEvent, outcomes: list[SpaceOutcome], *, job_id: int | None,
+               worker: str | None) -> list[raw.Statement]:
+    """The inserts of the audit rows (one statement per 500), to run in the caller's transaction."""
     now = raw.naive(utcnow())
-    raw.insert_many(
+    return raw.inserts(
         "space_audit",
         ["org_id", "event_id", "job_id", "space_id", "source_id", "event_jrn", "head_sha", "outcome", "reason",
          "attempt", "detail", "worker", "created_at"],
         [(event.org_id, event.id, job_id, o.space_id, event.source_id, event.event_jrn, event.head_sha, o.outcome,
           o.reason, o.attempt, as_json(o.detail), worker, now) for o in outcomes],
     )
+
+
+def log_outcomes(event: SourceEvent, outcomes: list[SpaceOutcome]) -> None:
+    """One log line per outcome, carrying the same keys as the audit row."""
     for o in outcomes:
         level = logging.WARNING if o.outcome == Outcome.FAILED else logging.INFO
         log.log(

@@ -9,10 +9,12 @@ successful swap writes a :class:`CursorHistory` row in the same transaction, uni
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from jolli.store import sql as raw
+from jolli.store.db import database
 from jolli.store.models import utcnow
 from jolli.store.sql import write_tx
 
@@ -61,21 +63,35 @@ def advance(
             if current is not None and is_behind(current, version):
                 return Advance(False, current, current, version, "cursor moved to a newer commit meanwhile")
             judged = current
-        now = raw.naive(utcnow())
-        with write_tx():
-            swapped = raw.execute(
-                "UPDATE source SET cursor_value = ?, cursor_version = ?, cursor_updated_at = ? "
-                "WHERE id = ? AND cursor_version = ?",
-                (head, version + 1, now, source_id, version),
-            )
-            if swapped:
-                raw.execute(
-                    "INSERT INTO cursor_history (source_id, version, old_value, new_value, event_id, worker, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (source_id, version + 1, current, head, event_id, worker, now),
-                )
-                return Advance(True, current, head, version + 1, "advanced")
+        if swap(source_id, version, current, head, event_id=event_id, worker=worker):
+            return Advance(True, current, head, version + 1, "advanced")
     return Advance(False, judged, None, -1, "gave up after repeated compare-and-swap conflicts")
+
+
+def swap(source_id: int, version: int, old_value: str | None, new_value: str, *, event_id: int | None = None,
+         worker: str | None = None) -> bool:
+    """The compare-and-swap itself: ``UPDATE source ... WHERE cursor_version = version`` and, when it matched,
+    the history row of version ``version + 1``, in the caller's transaction (or one of its own). Every
+    writer of a cursor (the worker, ``PATCH /api/sources/:id/cursor``) goes through here."""
+    with contextlib.nullcontext() if database.in_transaction() else write_tx():
+        swapped, _history = raw.batch(swapping(source_id, version, old_value, new_value, event_id=event_id,
+                                               worker=worker))
+    return bool(swapped)
+
+
+def swapping(source_id: int, version: int, old_value: str | None, new_value: str, *, event_id: int | None = None,
+             worker: str | None = None) -> list[raw.Statement]:
+    """The statements of :func:`swap`: the ``UPDATE`` (one row changed: swapped), and the history row, written
+    only when that ``UPDATE`` put ``new_value`` in place as version ``version + 1``."""
+    now = raw.naive(utcnow())
+    return [
+        ("UPDATE source SET cursor_value = ?, cursor_version = ?, cursor_updated_at = ? "
+         "WHERE id = ? AND cursor_version = ?", (new_value, version + 1, now, source_id, version)),
+        ("INSERT INTO cursor_history (source_id, version, old_value, new_value, event_id, worker, created_at) "
+         "SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM source WHERE id = ? AND cursor_version = ? "
+         "AND cursor_value = ? AND cursor_updated_at = ?) ON CONFLICT (source_id, version) DO NOTHING",
+         (source_id, version + 1, old_value, new_value, event_id, worker, now, source_id, version + 1, new_value, now)),
+    ]
 
 
 @dataclass(frozen=True)

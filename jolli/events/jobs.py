@@ -38,28 +38,19 @@ _SET_CLAIM = (
 
 
 def claim(holder: str, lease_seconds: float) -> EventJob | None:
-    """Claim the oldest claimable job for ``holder`` until ``lease_seconds`` from now, or ``None``."""
+    """Claim the oldest claimable job for ``holder`` until ``lease_seconds`` from now, or ``None``.
+
+    One statement on either store: SQLite serialises writers, PostgreSQL skips rows other claimers hold."""
     now = raw.naive(utcnow())
     until = now + timedelta(seconds=lease_seconds)
     names = raw.columns(EventJob)
-    condition = (now, now, now, holder)
-    if is_postgres():
-        found = raw.rows(
-            _SET_CLAIM + "WHERE id = (SELECT j.id FROM event_job j WHERE " + _CLAIMABLE
-            + " ORDER BY j.id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " + ", ".join(names),
-            (holder, until, now, *condition),
-        )
-        return raw.instance(EventJob, names, found[0]) if found else None
-    candidates = raw.rows("SELECT j.id FROM event_job j WHERE " + _CLAIMABLE + " ORDER BY j.id LIMIT 8", condition)
-    for (job_id,) in candidates:
-        changed = raw.execute(
-            _SET_CLAIM + "WHERE id = ? AND id IN (SELECT j.id FROM event_job j WHERE j.id = ? AND " + _CLAIMABLE + ")",
-            (holder, until, now, job_id, job_id, *condition),
-        )
-        if changed:
-            found = raw.rows(f"SELECT {', '.join(names)} FROM event_job WHERE id = ?", (job_id,))
-            return raw.instance(EventJob, names, found[0])
-    return None
+    skip_locked = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    found = raw.rows(
+        _SET_CLAIM + "WHERE id = (SELECT j.id FROM event_job j WHERE " + _CLAIMABLE
+        + " ORDER BY j.id LIMIT 1" + skip_locked + ") RETURNING " + ", ".join(names),
+        (holder, until, now, now, now, now, holder),
+    )
+    return raw.instance(EventJob, names, found[0]) if found else None
 
 
 class _LeaseTaken(Exception):
@@ -121,23 +112,36 @@ def release(job_id: int, holder: str, *, run_after: datetime, error: str | None 
             failed: bool = False) -> bool:
     """Give a claimed job back to the queue, due at ``run_after``, saying why in ``error`` when given
     (``failed``: count it as a job-level error)."""
+    return bool(raw.execute(*releasing(job_id, holder, run_after=run_after, error=error, failed=failed)))
+
+
+def releasing(job_id: int, holder: str, *, run_after: datetime, error: str | None = None,
+              failed: bool = False) -> raw.Statement:
+    """The statement of :func:`release`."""
     failure = ", failures = failures + 1" if failed else ""
-    return bool(raw.execute(
+    return (
         "UPDATE event_job SET status = ?, run_after = ?, claimed_by = NULL, claimed_until = NULL, "
         "updated_at = ?, last_error = COALESCE(?, last_error)" + failure + " WHERE id = ? AND claimed_by = ? "
         "AND status = ?",
-        (JobStatus.QUEUED, raw.naive(run_after), raw.naive(utcnow()), error, job_id, holder, JobStatus.RUNNING),
-    ))
+        (str(JobStatus.QUEUED), raw.naive(run_after), raw.naive(utcnow()), error, job_id, holder,
+         str(JobStatus.RUNNING)),
+    )
 
 
 def finish(job_id: int, holder: str, *, status: JobStatus = JobStatus.DONE, error: str | None = None) -> bool:
     """Mark a claimed job ``done`` or ``dead`` (dead letter, with the reason)."""
+    return bool(raw.execute(*finishing(job_id, holder, status=status, error=error)))
+
+
+def finishing(job_id: int, holder: str, *, status: JobStatus = JobStatus.DONE,
+              error: str | None = None) -> raw.Statement:
+    """The statement of :func:`finish`."""
     now = raw.naive(utcnow())
-    return bool(raw.execute(
+    return (
         "UPDATE event_job SET status = ?, claimed_by = NULL, claimed_until = NULL, updated_at = ?, "
         "finished_at = ?, last_error = ? WHERE id = ? AND claimed_by = ? AND status = ?",
-        (str(status), now, now, error, job_id, holder, JobStatus.RUNNING),
-    ))
+        (str(status), now, now, error, job_id, holder, str(JobStatus.RUNNING)),
+    )
 
 
 def due_exists() -> bool:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import peewee
-
 from jolli.events.tables import SourceLease
 from jolli.store import sql as raw
 from jolli.store.models import utcnow
-from jolli.store.sql import write_tx
 
 
 def branch_key(branch: str | None) -> str:
@@ -24,45 +21,42 @@ def branch_key(branch: str | None) -> str:
 
 
 def acquire(source_id: int, branch: str | None, holder: str, seconds: float) -> bool:
-    """Take (or re-take) the lease for ``holder``; ``False`` while another holder's lease is live."""
+    """Take (or re-take) the lease for ``holder`` in one statement; ``False`` while another holder's lease
+    is live."""
     now = raw.naive(utcnow())
-    key = branch_key(branch)
-    expires = now + timedelta(seconds=seconds)
-    taken = raw.execute(
-        "UPDATE source_lease SET holder = ?, expires_at = ?, acquired_at = ? "
-        "WHERE source_id = ? AND branch_key = ? AND (expires_at <= ? OR holder = ?)",
-        (holder, expires, now, source_id, key, now, holder),
-    )
-    if taken:
-        return True
-    try:
-        with write_tx():  # a savepoint when inside a transaction
-            raw.execute(
-                "INSERT INTO source_lease (source_id, branch_key, holder, expires_at, acquired_at) VALUES (?, ?, ?, ?, ?)",
-                (source_id, key, holder, expires, now),
-            )
-        return True
-    except peewee.IntegrityError:
-        return False
+    return bool(raw.rows(
+        "INSERT INTO source_lease (source_id, branch_key, holder, expires_at, acquired_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (source_id, branch_key) DO UPDATE SET holder = excluded.holder, "
+        "expires_at = excluded.expires_at, acquired_at = excluded.acquired_at "
+        "WHERE source_lease.expires_at <= ? OR source_lease.holder = ? RETURNING id",
+        (source_id, branch_key(branch), holder, now + timedelta(seconds=seconds), now, now, holder),
+    ))
 
 
 def fence(source_id: int, branch: str | None, holder: str, seconds: float) -> bool:
     """Renew the lease if ``holder`` still has it; call inside the transaction that records outcomes."""
+    return bool(raw.execute(*fencing(source_id, branch, holder, seconds)))
+
+
+def fencing(source_id: int, branch: str | None, holder: str, seconds: float) -> raw.Statement:
+    """The statement of :func:`fence`."""
     now = raw.naive(utcnow())
-    return bool(raw.execute(
-        "UPDATE source_lease SET expires_at = ? WHERE source_id = ? AND branch_key = ? AND holder = ? "
-        "AND expires_at > ?",
-        (now + timedelta(seconds=seconds), source_id, branch_key(branch), holder, now),
-    ))
+    return ("UPDATE source_lease SET expires_at = ? WHERE source_id = ? AND branch_key = ? AND holder = ? "
+            "AND expires_at > ?", (now + timedelta(seconds=seconds), source_id, branch_key(branch), holder, now))
 
 
-def release(source_id: int, branch: str | None, holder: str) -> None:
-    """Give the lease up (only if ``holder`` still has it). The row stays, expired, so the next
-    :func:`acquire` of this ``(source, branch)`` is a single ``UPDATE``."""
-    raw.execute(
-        "UPDATE source_lease SET expires_at = ? WHERE source_id = ? AND branch_key = ? AND holder = ?",
-        (raw.naive(utcnow()), source_id, branch_key(branch), holder),
-    )
+def release(source_id: int, branch: str | None, holder: str, *, fenced: bool = False) -> bool:
+    """Give the lease up (only if ``holder`` still has it); with ``fenced``, only if it is still live, so
+    that inside the transaction recording a job's outcomes ``False`` means "lost: record nothing"."""
+    return bool(raw.execute(*releasing(source_id, branch, holder, fenced=fenced)))
+
+
+def releasing(source_id: int, branch: str | None, holder: str, *, fenced: bool = False) -> raw.Statement:
+    """The statement of :func:`release`."""
+    now = raw.naive(utcnow())
+    live = " AND expires_at > ?" if fenced else ""
+    return ("UPDATE source_lease SET expires_at = ? WHERE source_id = ? AND branch_key = ? AND holder = ?" + live,
+            (now, source_id, branch_key(branch), holder) + ((now,) if fenced else ()))
 
 
 def expires_at(source_id: int, branch: str | None) -> datetime | None:

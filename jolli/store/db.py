@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import peewee
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 #: Every model binds to this proxy; :func:`open_database` points it at a real database.
 database = peewee.DatabaseProxy()
@@ -51,10 +52,8 @@ def make_database(url: str) -> peewee.Database:
         if not path or path == ":memory:":
             raise ValueError("JOLLI_DATABASE_URL: use a SQLite file path, e.g. sqlite:////var/lib/jolli/jolli.db")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        from playhouse.pool import PooledSqliteDatabase
-
         # Connect per request from a per-process pool: the pragmas run once per connection, not per call.
-        return PooledSqliteDatabase(
+        return PooledSqlite(
             path,
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": "normal"},
             check_same_thread=False,
@@ -83,8 +82,28 @@ def make_database(url: str) -> peewee.Database:
 #: A pooled PostgreSQL connection idle longer than this (seconds) is pinged (``SELECT 1``) before reuse.
 PING_AFTER = 1.0
 
+_counter = threading.local()
 
-class PooledPostgres(PooledPostgresqlDatabase):
+
+def statements_run() -> int:
+    """How many statements this thread has run through the database (the worker asks whether a plugin hook
+    that failed wrote anything it must roll back)."""
+    return int(getattr(_counter, "n", 0))
+
+
+class _Counting:
+    """Counts each thread's statements (one attribute increment per statement)."""
+
+    def execute_sql(self, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        _counter.n = getattr(_counter, "n", 0) + 1
+        return super().execute_sql(sql, params, *args, **kwargs)  # type: ignore[misc]
+
+
+class PooledSqlite(_Counting, PooledSqliteDatabase):
+    """peewee's pooled SQLite database, counting statements."""
+
+
+class PooledPostgres(_Counting, PooledPostgresqlDatabase):
     """peewee's pooled PostgreSQL database, pinging on checkout only connections idle for a while.
 
     peewee pings every connection it takes from the pool: one more round trip per request. A connection

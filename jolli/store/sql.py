@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -70,13 +71,48 @@ def instance(model: type[M], names: list[str], row: tuple[Any, ...]) -> M:
     return obj
 
 
-def insert_many(table: str, names: list[str], records: list[tuple[Any, ...]], chunk: int = 500) -> None:
-    """``INSERT INTO table (names) VALUES (...), (...)`` in chunks."""
+#: One statement and its parameters, to run alone (:func:`execute`) or with others (:func:`batch`).
+Statement = tuple[str, tuple[Any, ...]]
+
+
+def inserts(table: str, names: list[str], records: list[tuple[Any, ...]], chunk: int = 500) -> list[Statement]:
+    """``INSERT INTO table (names) VALUES (...), (...)``, one statement per ``chunk`` records."""
     one = "(" + ", ".join("?" for _ in names) + ")"
+    statements = []
     for start in range(0, len(records), chunk):
         part = records[start : start + chunk]
-        params = [value for record in part for value in record]
-        execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES " + ", ".join(one for _ in part), params)
+        params = tuple(value for record in part for value in record)
+        statements.append((f"INSERT INTO {table} ({', '.join(names)}) VALUES " + ", ".join(one for _ in part),
+                           params))
+    return statements
+
+
+def insert_many(table: str, names: list[str], records: list[tuple[Any, ...]], chunk: int = 500) -> None:
+    """Run :func:`inserts`."""
+    batch(inserts(table, names, records, chunk))
+
+
+_log = logging.getLogger("peewee")
+
+
+def batch(statements: list[Statement]) -> list[int]:
+    """Run ``statements`` in order and return how many rows each changed; on PostgreSQL in one round trip
+    (a client-side-bound cursor sends them as one query), on SQLite (in-process) one after the other."""
+    if not statements:
+        return []
+    if len(statements) == 1 or database.param == "?":
+        return [execute(text, params) for text, params in statements]
+    import psycopg
+
+    text = "; ".join(sql(t) for t, _ in statements)
+    _log.debug((text, "(parameters not logged)"))
+    with psycopg.ClientCursor(database.connection()) as cursor:
+        cursor.execute(text, [value for _, params in statements for value in params])
+        counts = [cursor.rowcount]
+        while cursor.nextset():
+            counts.append(cursor.rowcount)
+    return counts
+
 
 _thread_lock = threading.Lock()
 _lock_file: tuple[int, int, str] | None = None  # (pid, fd, path)

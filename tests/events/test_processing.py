@@ -20,6 +20,7 @@ from eventhelp import (
     sha,
 )
 
+from jolli import hookimpl
 from jolli.events import jobs, leases
 from jolli.events.retry import retry_event
 from jolli.events.tables import CursorHistory, EventJob, EventSpace, SourceEvent, SpaceAudit
@@ -301,3 +302,32 @@ def utc_in(seconds: float) -> Any:
     from jolli.store.models import utcnow
 
     return utcnow() + timedelta(seconds=seconds)
+
+
+class WritingHook:
+    """A hook that writes to jolli's database, and fails after writing for one space."""
+
+    def __init__(self, failing: int) -> None:
+        self.failing = failing
+
+    @hookimpl
+    def jolli_process_space(self, space_id: int, event: Any, changes: Any) -> None:
+        from jolli.store.models import Org
+
+        Org.create(name=f"hook-{event.id}-{space_id}")
+        if space_id == self.failing:
+            raise RuntimeError("failed after writing")
+
+
+def test_a_hook_that_fails_after_writing_has_its_writes_rolled_back_alone(
+        org: Any, plugins: Any, settings: Any) -> None:
+    from jolli.store.models import Org
+
+    source = make_source(org, "app", REPO)
+    s1, s2, s3 = make_spaces(org, source, 3)
+    assert plugins.register(WritingHook(failing=s2), "writing-hook")
+    event = queue_push(source, sha(1))
+    Worker(settings.with_(max_attempts=1)).drain()
+    names = sorted(o.name for o in Org.select().where(Org.name.startswith("hook-")))
+    assert names == [f"hook-{event.id}-{s1}", f"hook-{event.id}-{s3}"]  # each once; the failed one's undone
+    assert outcomes(event) == [(s1, "processed", 1), (s2, "failed", 1), (s3, "processed", 1)]
