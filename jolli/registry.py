@@ -5,11 +5,17 @@ providers and source types are declared the same way in jolli's own ``setup.cfg`
 idempotent: nothing is imported until a registry or hook is first asked for. ``JOLLI_LOAD_PLUGINS``
 (a comma list of entry-point names; empty loads none) restricts what is loaded.
 
-A plugin that fails to import, implements a hook that does not exist (a misspelling), raises while
-registering, or contributes a name another plugin already owns is not used at all (it is unregistered),
-and the failure is kept in :attr:`Plugins.errors`, named after the plugin, so the rest of jolli keeps
-working and ``jolli plugins`` can show what went wrong. jolli's own plugins are registered and collected
-first, so a third party can never take over a built-in name.
+Every hook, the registration hooks included, is called through pluggy, in pluggy's order (the last
+registered first), which is the order ``jolli plugins`` lists and ``JOLLI_TRACE_PLUGINS`` logs.
+
+Who gets a name never depends on the order plugins load in (see docs/plugins.md, "Name clashes"):
+
+- a plugin that fails to import, implements a hook that does not exist (a misspelling) or none at all,
+  raises while registering, or contributes a name or host of jolli's own plugins is not used at all
+  (it is unregistered), and the failure is kept in :attr:`Plugins.errors`, named after the plugin;
+- a name (or host) that two plugins not shipped with jolli both contribute goes to neither: both are
+  reported, both keep everything else, and using the name is an error naming both, until one is
+  uninstalled or left out of ``JOLLI_LOAD_PLUGINS``.
 """
 
 from __future__ import annotations
@@ -31,13 +37,14 @@ from jolli.source_type import SourceType
 log = logging.getLogger("jolli.plugins")
 
 ENTRY_POINT_GROUP = "jolli"
+#: The distribution whose plugins are jolli's own (the built-ins).
 JOLLI_DIST = "jolli"
 T = TypeVar("T")
 
 
 @dataclass
 class PluginError:
-    """A plugin that could not be used, and why."""
+    """A plugin that could not be used, in whole or (a contested name) in part, and why."""
 
     plugin: str
     distribution: str | None
@@ -45,7 +52,11 @@ class PluginError:
 
 
 class _NamedRegistry(Generic[T]):
-    """Things keyed by their ``name``, each remembered with the plugin that contributed it."""
+    """Things keyed by their ``name``, each remembered with the plugin that contributed it.
+
+    Plugins first :meth:`add` what they contribute; :meth:`settle` then decides who owns each name, the
+    same whatever order the plugins were called in.
+    """
 
     kind = "thing"
     field = "name"
@@ -54,16 +65,22 @@ class _NamedRegistry(Generic[T]):
     def __init__(self, label: Callable[[str], str] = repr) -> None:
         self._items: dict[str, T] = {}
         self._owners: dict[str, str] = {}
+        self._claims: dict[str, list[tuple[str, T]]] = {}
+        #: name -> the plugins that all contribute it (none of them gets it).
+        self.contested: dict[str, list[str]] = {}
         self._label = label
         self.current_plugin = "?"
         #: How many plugins failed to load (mentioned when a name is not available).
         self.failed_plugins = 0
 
     def add(self, item: T) -> None:
-        """Add one instance; a name already taken is an error naming both plugins."""
+        """Add one instance (who owns its name is decided once every plugin has added its own)."""
         self._check(item)
-        self._items[item.name] = item  # type: ignore[attr-defined]
-        self._owners[item.name] = self.current_plugin  # type: ignore[attr-defined]
+        name: str = item.name  # type: ignore[attr-defined]
+        claims = self._claims.setdefault(name, [])
+        if any(owner == self.current_plugin for owner, _ in claims):
+            raise PluginConflict(f"plugin {self._label(self.current_plugin)} added two {self.kind}s named {name!r}")
+        claims.append((self.current_plugin, item))
 
     def _check(self, item: Any) -> None:
         where = f"plugin {self._label(self.current_plugin)}"
@@ -78,24 +95,51 @@ class _NamedRegistry(Generic[T]):
         name = getattr(item, "name", "")
         if not name or not isinstance(name, str):
             raise PluginConflict(f"{where} registered a {self.kind} without a name")
-        if name in self._items:
-            raise PluginConflict(
-                f"{self.kind} {name!r} is contributed by two plugins: {self._label(self._owners[name])} "
-                f"and {self._label(self.current_plugin)}; {self._label(self.current_plugin)} is not used "
-                "(uninstall one of them, or leave it out of JOLLI_LOAD_PLUGINS)"
-            )
+
+    def settle(self, builtin: Callable[[str], bool]) -> list[tuple[str, str]]:
+        """Give each name its owner; return ``(plugin, error)`` for each plugin to drop as a whole.
+
+        A name of jolli's own plugins (``builtin(plugin)``) stays theirs and whoever else claims it is
+        dropped; a name two other plugins claim goes to neither (:attr:`contested`).
+        """
+        drop: list[tuple[str, str]] = []
+        for name, claims in self._claims.items():
+            owners = [owner for owner, _ in claims]
+            ours = [claim for claim in claims if builtin(claim[0])]
+            if len(claims) == 1 or len(ours) == 1:
+                owner, item = claims[0] if len(claims) == 1 else ours[0]
+                self._items[name], self._owners[name] = item, owner
+                drop.extend((other, self._clash(name, [owner, other]) + f"; {self._label(other)} is not used "
+                             "(jolli's own names cannot be taken: uninstall it, or leave it out of JOLLI_LOAD_PLUGINS)")
+                            for other in owners if other != owner)
+            else:
+                self.contested[name] = owners
+        return drop
+
+    def _clash(self, name: str, owners: list[str]) -> str:
+        count = "two" if len(owners) == 2 else str(len(owners))
+        return f"{self.kind} {name!r} is contributed by {count} plugins: " + " and ".join(map(self._label, owners))
+
+    def contested_message(self, name: str) -> str:
+        """Why a contested name is not available, and how to make it so."""
+        return (self._clash(name, self.contested[name]) + "; neither is used until one is uninstalled or "
+                "left out of JOLLI_LOAD_PLUGINS")
 
     def get(self, name: str) -> T:
         """The item called ``name``, or :class:`NotAvailable` saying it may not be installed."""
         try:
             return self._items[name]
         except KeyError:
-            known = ", ".join(sorted(self._items)) or "none"
-            broken = f"; {self.failed_plugins} plugin(s) failed to load: see 'jolli plugins'" if self.failed_plugins else ""
-            raise NotAvailable(
-                f"{self.kind} {name!r} is not available (plugin may not be installed); available: {known}{broken}",
-                fields={self.field: [f"{name!r} is not available (plugin may not be installed)"]},
-            ) from None
+            pass
+        if name in self.contested:
+            message = self.contested_message(name)
+            raise NotAvailable(message, fields={self.field: [message]})
+        known = ", ".join(sorted(self._items)) or "none"
+        broken = f"; {self.failed_plugins} plugin(s) failed to load: see 'jolli plugins'" if self.failed_plugins else ""
+        raise NotAvailable(
+            f"{self.kind} {name!r} is not available (plugin may not be installed); available: {known}{broken}",
+            fields={self.field: [f"{name!r} is not available (plugin may not be installed)"]},
+        )
 
     def __contains__(self, name: object) -> bool:
         return name in self._items
@@ -135,21 +179,36 @@ class ProviderRegistry(_NamedRegistry[GitProvider]):
     def __init__(self, label: Callable[[str], str] = repr) -> None:
         super().__init__(label)
         self._hosts: dict[str, GitProvider] = {}
+        #: public host -> the providers that all claim it (none of them gets it).
+        self.contested_hosts: dict[str, list[str]] = {}
 
-    def add(self, item: GitProvider) -> None:
-        """Add a provider; a public host another provider already owns is an error naming both."""
-        self._check(item)
-        for host in item.hosts:
-            other = self._hosts.get(host.lower())
-            if other is not None:
-                raise PluginConflict(
-                    f"host {host.lower()!r} is claimed by providers {other.name!r} "
-                    f"({self._label(self._owners[other.name])}) and {item.name!r} "
-                    f"({self._label(self.current_plugin)}); {self._label(self.current_plugin)} is not used"
-                )
-        super().add(item)
-        for host in item.hosts:
-            self._hosts[host.lower()] = item
+    def settle(self, builtin: Callable[[str], bool]) -> list[tuple[str, str]]:
+        """Names as for every registry, then public hosts by the same rule."""
+        drop = super().settle(builtin)
+        claims: dict[str, list[GitProvider]] = {}
+        for provider in self._items.values():
+            for host in provider.hosts:
+                claims.setdefault(host.lower(), []).append(provider)
+        for host, providers in claims.items():
+            ours = [p for p in providers if builtin(self._owners[p.name])]
+            if len(providers) == 1 or len(ours) == 1:
+                owner = providers[0] if len(providers) == 1 else ours[0]
+                self._hosts[host] = owner
+                drop.extend((self._owners[p.name], self._host_clash(host, [owner, p])
+                             + f"; {self._label(self._owners[p.name])} is not used") for p in providers if p is not owner)
+            else:
+                self.contested_hosts[host] = [self._owners[p.name] for p in providers]
+        return drop
+
+    def contested_host_message(self, host: str) -> str:
+        """Why a public host two plugins' providers claim belongs to neither."""
+        providers = [p for p in self._items.values() if host in (h.lower() for h in p.hosts)]
+        return (self._host_clash(host, providers) + "; the host belongs to neither until one is uninstalled or "
+                "left out of JOLLI_LOAD_PLUGINS")
+
+    def _host_clash(self, host: str, providers: list[GitProvider]) -> str:
+        return f"host {host!r} is claimed by providers " + " and ".join(
+            f"{p.name!r} ({self._label(self._owners[p.name])})" for p in providers)
 
     def for_host(self, host: str, extra_hosts: dict[str, str] | None = None) -> GitProvider | None:
         """The provider of ``host``: a public host it owns, else a self-hosted one in ``extra_hosts``
@@ -173,8 +232,6 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.errors: list[PluginError] = []
         self._dists: dict[str, tuple[str, str]] = {}
-        self._order: dict[str, int] = {}  # plugin name -> registration sequence number
-        self._registered = 0
         self._load_entry_points = load_entry_points
         self._loaded = False
         self._lock = threading.RLock()
@@ -215,15 +272,21 @@ class Plugins:
                 meta = dist.metadata
                 described[id(dist)] = (meta["Name"] or "?", meta["Version"] or "?")
             found.append((*described[id(dist)], ep))
-        # jolli's own plugins first, so a third party cannot take over a built-in name.
+        # jolli's own plugins first, then by distribution: registration order (pluggy calls the last first)
         found.sort(key=lambda f: (f[0] != JOLLI_DIST, f[0].lower(), f[2].name))
-        taken: dict[str, str] = {}
+        declared: dict[str, list[str]] = {}
+        for dist_name, _, ep in found:
+            declared.setdefault(ep.name, []).append(dist_name)
         for dist_name, version, ep in found:
-            if ep.name in taken:
+            dists = declared[ep.name]
+            if JOLLI_DIST in dists and dist_name != JOLLI_DIST:
                 self._fail(ep.name, dist_name, f"entry point {ep.name!r} ({ep.value}) is ignored: the name is "
-                           f"already taken by distribution {taken[ep.name]!r}; rename the entry point")
+                           f"already taken by distribution {JOLLI_DIST!r}; rename the entry point")
                 continue
-            taken[ep.name] = dist_name
+            if len(dists) > 1 and JOLLI_DIST not in dists:
+                self._fail(ep.name, dist_name, f"entry point {ep.name!r} ({ep.value}) is declared by distributions "
+                           + " and ".join(map(repr, dists)) + "; neither is loaded until one is uninstalled")
+                continue
             if self.pm.is_blocked(ep.name):
                 continue
             try:
@@ -232,16 +295,23 @@ class Plugins:
                 self._fail(ep.name, dist_name, f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
                 continue
             self.register(plugin, ep.name, distribution=(dist_name, version))
-        for name in sorted((wanted or set()) - set(taken)):
+        for name in sorted((wanted or set()) - set(declared)):
             self._fail(name, None, "named in JOLLI_LOAD_PLUGINS but not available (plugin may not be installed)")
 
     def register(self, plugin: Any, name: str, distribution: tuple[str, str] | None = None) -> bool:
         """Register one plugin object or module; return whether it was accepted.
 
         Registering does not trigger entry-point loading; built-ins still win name clashes when loaded later.
+        A plugin object must be hashable (a module, or an instance of a class that does not define ``__eq__``).
         """
         dist = distribution[0] if distribution else None
         with self._lock:
+            try:
+                hash(plugin)
+            except TypeError:
+                self._fail(name, dist, f"a plugin must be hashable (a module, or an instance of a class that "
+                           f"does not define __eq__), not a {type(plugin).__name__}")
+                return False
             try:
                 self.pm.register(plugin, name=name)
             except Exception as exc:  # noqa: BLE001 - pluggy validation errors name the hook
@@ -255,13 +325,12 @@ class Plugins:
                 if caller.spec is None
                 and any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls())
             ]
-            if unknown:
+            if unknown or not self.pm.get_hookcallers(plugin):
                 self.pm.unregister(plugin)
-                self._fail(name, dist, _unknown_hooks_message(unknown))
+                self._fail(name, dist, _unknown_hooks_message(unknown) if unknown else _no_hooks_message(plugin))
                 return False
             if distribution:
                 self._dists[name] = distribution
-            self._order[name] = self._registered = self._registered + 1
             self._built = None
             return True
 
@@ -286,8 +355,13 @@ class Plugins:
                 self._fail(name, self._dists.pop(name, (None,))[0], str(exc))
 
     def _fail(self, name: str, dist: str | None, error: str) -> None:
-        log.warning("plugin %s not loaded: %s", name, error)
-        self.errors.append(PluginError(plugin=name, distribution=dist, error=error))
+        failure = PluginError(plugin=name, distribution=dist, error=error)
+        if failure not in self.errors:  # a contested name is found again on every rebuild
+            log.warning("plugin %s: %s", name, error)
+            self.errors.append(failure)
+
+    def _is_builtin(self, name: str) -> bool:
+        return self._dists.get(name, ("",))[0] == JOLLI_DIST
 
     def _label(self, name: str) -> str:
         dist = self._dists.get(name)
@@ -295,7 +369,7 @@ class Plugins:
 
     # --- registries -------------------------------------------------------------------------------
     def _registries(self) -> tuple[SourceTypeRegistry, ProviderRegistry]:
-        """Build both registries; a plugin whose registration fails is dropped and the build restarts."""
+        """Build both registries; plugins whose registration fails are dropped and the build restarts."""
         self.load()
         with self._lock:
             while self._built is None:
@@ -305,14 +379,23 @@ class Plugins:
                     or self._collect("jolli_source_types", source_types, legacy=True)
                     or self._collect("jolli_register_providers", providers)
                 )
-                if failure is None:
-                    source_types.failed_plugins = providers.failed_plugins = len({e.plugin for e in self.errors})
-                    self._built = (source_types, providers)
-                else:
-                    name, error = failure
+                failures = [failure] if failure else source_types.settle(self._is_builtin) + providers.settle(
+                    self._is_builtin)
+                for name, error in failures:
                     dist = self._dists.get(name, (None,))[0]
                     self.unregister(name)
                     self._fail(name, dist, error)
+                if failures:
+                    continue
+                for registry in (source_types, providers):
+                    for name, owners in registry.contested.items():
+                        for owner in owners:
+                            self._fail(owner, self._dists.get(owner, (None,))[0], registry.contested_message(name))
+                for host, owners in providers.contested_hosts.items():
+                    for owner in owners:
+                        self._fail(owner, self._dists.get(owner, (None,))[0], providers.contested_host_message(host))
+                source_types.failed_plugins = providers.failed_plugins = len({e.plugin for e in self.errors})
+                self._built = (source_types, providers)
             return self._built
 
     def _collect(self, hook_name: str, registry: _NamedRegistry[Any], legacy: bool = False) -> tuple[str, str] | None:
@@ -320,26 +403,43 @@ class Plugins:
 
         ``legacy``: the deprecated list-returning form (``jolli_source_types() -> list``).
         """
-        for impl in self._ordered_impls(hook_name):
-            registry.current_plugin = impl.plugin_name
+        for plugin_name, call in self._implementations(hook_name):
+            registry.current_plugin = plugin_name
             try:
                 if legacy:
-                    for item in impl.function() or ():
-                        registry.add(item)
+                    for result in call():
+                        for item in result or ():
+                            registry.add(item)
                 else:
-                    impl.function(**{arg: registry for arg in impl.argnames})
+                    call(registry=registry)
             except PluginConflict as exc:
-                return impl.plugin_name, str(exc)
+                return plugin_name, str(exc)
             except Exception as exc:  # noqa: BLE001 - a broken plugin must not break jolli
-                return impl.plugin_name, f"{hook_name} raised {type(exc).__name__}: {exc}"
+                return plugin_name, f"{hook_name} raised {type(exc).__name__}: {exc}"
         registry.current_plugin = "?"
         return None
 
-    def _ordered_impls(self, hook_name: str) -> list[Any]:
-        """A hook's implementations: jolli's own first, then in registration order."""
+    def implementations(self, hook_name: str) -> list[tuple[str, Callable[..., list[Any]]]]:
+        """Each plugin's implementation of ``hook_name`` on its own, in call order, as ``(plugin, caller)``.
+
+        ``caller(**kwargs)`` calls that one implementation through pluggy (so ``JOLLI_TRACE_PLUGINS``
+        logs it) and returns pluggy's list of results; for hooks whose callers need to know which plugin
+        did what (``jolli_register_commands``).
+        """
+        self._registries()
+        return self._implementations(hook_name)
+
+    def _implementations(self, hook_name: str) -> list[tuple[str, Callable[..., list[Any]]]]:
         impls = getattr(self.pm.hook, hook_name).get_hookimpls()
-        return sorted(impls, key=lambda i: (self._dists.get(i.plugin_name, ("",))[0] != JOLLI_DIST,
-                                            self._order.get(i.plugin_name, 0)))
+        return [
+            (impl.plugin_name,
+             self.pm.subset_hook_caller(hook_name, [i.plugin for i in impls if i.plugin is not impl.plugin]))
+            for impl in reversed(impls)  # pluggy calls the last registered first
+        ]
+
+    def call_order(self, hook_name: str) -> list[str]:
+        """The plugins implementing ``hook_name``, in the order pluggy calls them (the last registered first)."""
+        return [impl.plugin_name for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls())]
 
     @property
     def source_types(self) -> SourceTypeRegistry:
@@ -374,8 +474,8 @@ class Plugins:
         trace_log = logging.getLogger("jolli.plugins.trace")
 
         def before(hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
-            (writer or trace_log.info)(
-                f"call {hook_name}({', '.join(sorted(kwargs))}) -> {[i.plugin_name for i in impls]}"
+            (writer or trace_log.info)(  # pluggy calls the last of ``impls`` first
+                f"call {hook_name}({', '.join(sorted(kwargs))}) -> {[i.plugin_name for i in reversed(impls)]}"
             )
 
         def after(outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
@@ -405,7 +505,7 @@ class Plugins:
             )
         return {
             "plugins": plugins,
-            "hooks": {name: [i.plugin_name for i in self._ordered_impls(name)] for name in _hook_names()},
+            "hooks": {name: self.call_order(name) for name in _hook_names()},
             "sourceTypes": [
                 {"name": t.name, "plugin": source_types.owner(t.name), "description": t.description,
                  "usesRepo": t.uses_repo}
@@ -430,6 +530,13 @@ def _unknown_hooks_message(unknown: list[str]) -> str:
         "implements unknown hook(s) " + ", ".join(hints)
         + f"; known hooks: {', '.join(_hook_names())} (see docs/plugins.md)"
     )
+
+
+def _no_hooks_message(plugin: Any) -> str:
+    unmarked = sorted(n for n in dir(plugin) if n.startswith("jolli_") and callable(getattr(plugin, n, None)))
+    hint = f" ({', '.join(unmarked)} lack(s) the decorator)" if unmarked else ""
+    return (f"implements no hook: no function is marked @jolli.hookimpl{hint}, so it would contribute nothing; "
+            "see docs/plugins.md")
 
 
 def _hook_names() -> list[str]:

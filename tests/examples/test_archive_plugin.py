@@ -130,7 +130,7 @@ def test_load_plugins_without_it_hides_it_like_an_uninstall(installed: Path) -> 
     result = _jolli("plugins", "--json", env={"JOLLI_LOAD_PLUGINS": "git,file,record_changes"})
     info = json.loads(result.stdout)
     assert "archive" not in [p["name"] for p in info["plugins"]]
-    assert info["hooks"]["jolli_register_source_types"] == ["file", "git"]
+    assert info["hooks"]["jolli_register_source_types"] == ["git", "file"]  # call order
 
 
 def test_the_examples_own_suite_passes_against_the_installed_copy(installed: Path, archive_src: Path,
