@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,8 +38,8 @@ from jolli.source_type import SourceType
 log = logging.getLogger("jolli.plugins")
 
 ENTRY_POINT_GROUP = "jolli"
-#: The distribution whose plugins are jolli's own (the built-ins).
-JOLLI_DIST = "jolli"
+#: The distribution whose plugins are jolli's own (the built-ins); on PyPI ``jolli`` is another project.
+JOLLI_DIST = "jolli-sources"
 T = TypeVar("T")
 
 
@@ -270,7 +271,7 @@ class Plugins:
                 continue
             if id(dist) not in described:
                 meta = dist.metadata
-                described[id(dist)] = (meta["Name"] or "?", meta["Version"] or "?")
+                described[id(dist)] = (_canonical(meta["Name"] or "?"), meta["Version"] or "?")
             found.append((*described[id(dist)], ep))
         # jolli's own plugins first, then by distribution: registration order (pluggy calls the last first)
         found.sort(key=lambda f: (f[0] != JOLLI_DIST, f[0].lower(), f[2].name))
@@ -530,6 +531,11 @@ def _unknown_hooks_message(unknown: list[str]) -> str:
         "implements unknown hook(s) " + ", ".join(hints)
         + f"; known hooks: {', '.join(_hook_names())} (see docs/plugins.md)"
     )
+
+
+def _canonical(dist_name: str) -> str:
+    """A distribution name as packaging normalises it (``Jolli_Sources`` -> ``jolli-sources``)."""
+    return re.sub(r"[-_.]+", "-", dist_name).lower()
 
 
 def _no_hooks_message(plugin: Any) -> str:

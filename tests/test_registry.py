@@ -51,7 +51,7 @@ def test_builtins_come_from_jolli_entry_points(monkeypatch: pytest.MonkeyPatch) 
     plugins = loaded(monkeypatch, "git,file")
     assert plugins.source_types.names() == ["file", "git"]
     described = {p["name"]: p for p in plugins.describe()["plugins"]}
-    assert described["git"]["distribution"] == "jolli"
+    assert described["git"]["distribution"] == "jolli-sources"
     assert described["git"]["module"] == "jolli.plugins.git"
     assert plugins.errors == []
 
@@ -125,7 +125,7 @@ def test_duplicate_source_type_is_refused_naming_both_plugins(test_dist: Path,
     assert type(plugins.source_type("git")).__module__ == "jolli.plugins.git"
     [error] = errors_of(plugins, "testplug_dupe")
     assert "source type 'git' is contributed by two plugins" in error
-    assert "'git' (jolli 0.1.0)" in error and "'testplug_dupe' (jolli-testplugins 1.2.3)" in error
+    assert "'git' (jolli-sources 0.1.0)" in error and "'testplug_dupe' (jolli-testplugins 1.2.3)" in error
     # refused as a whole: its other source type and its other hooks are gone too
     assert "dupe-extra" not in plugins.source_types
     assert plugins.hook.jolli_process_space(space_id=1, event=None, changes=None) == []
@@ -142,7 +142,7 @@ def test_a_builtin_keeps_its_name_even_when_the_other_plugin_registered_first(
     plugins = Plugins()
     assert plugins.register(early, "early")
     assert type(plugins.source_type("git")).__module__ == "jolli.plugins.git"
-    assert "two plugins: 'git' (jolli 0.1.0) and 'early'" in errors_of(plugins, "early")[0]
+    assert "two plugins: 'git' (jolli-sources 0.1.0) and 'early'" in errors_of(plugins, "early")[0]
 
 
 def test_a_misspelled_hook_is_an_error(test_dist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,7 +182,7 @@ def test_an_entry_point_reusing_a_builtin_name_is_ignored(test_dist: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     plugins = loaded(monkeypatch, "file")
     [error] = errors_of(plugins, "file")
-    assert "jolli_testplugins.shadow" in error and "already taken by distribution 'jolli'" in error
+    assert "jolli_testplugins.shadow" in error and "already taken by distribution 'jolli-sources'" in error
     assert plugins.source_types.names() == ["file"]
     assert [e.distribution for e in plugins.errors] == ["jolli-testplugins"]
 

@@ -42,8 +42,8 @@ def test_lists_builtins_with_distribution_and_contributions(monkeypatch: pytest.
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["PLUGIN", "DISTRIBUTION", "VERSION", "CONTRIBUTES"]
-    assert lines[1].split() == ["file", "jolli", "0.1.0", "source", "types:", "file"]
-    assert lines[2].split() == ["git", "jolli", "0.1.0", "source", "types:", "git"]
+    assert lines[1].split() == ["file", "jolli-sources", "0.1.0", "source", "types:", "file"]
+    assert lines[2].split() == ["git", "jolli-sources", "0.1.0", "source", "types:", "git"]
     assert any(line.split() == ["jolli_register_source_types", "git,", "file"] for line in lines)  # call order
     assert result.stderr == ""
 
