@@ -54,11 +54,8 @@ def test_bad_url_exits_1_saying_what_works() -> None:
     assert result.exit_code == 1 and "sqlite:///" in result.output
 
 
-def test_a_postgresql_database_that_does_not_exist_says_to_create_it() -> None:
-    from conftest import PG_ADMIN_URL, require_postgres
-
-    require_postgres()
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/jolli_never_created"
+def test_a_postgresql_database_that_does_not_exist_says_to_create_it(pg_url: str) -> None:
+    url = pg_url.rsplit("/", 1)[0] + "/jolli_never_created"  # the same server, a database nobody created
     result = CliRunner().invoke(cli, ["db", "upgrade", "--database-url", url])
     assert result.exit_code == 1
     assert 'database "jolli_never_created" does not exist' in result.output
