@@ -40,3 +40,19 @@ def test_shell_blocks_set_every_variable_they_use(page: Path) -> None:
             assigned |= set(re.findall(r"(?:^|export |for |\s|;)([A-Za-z_]\w*)(?:=| in )", code))
             used = set(re.findall(r"\$\{?([A-Za-z_]\w*)", code))
             assert used <= assigned, f"{page.name}: {line.strip()!r} uses {sorted(used - assigned)}, never set"
+
+
+def test_the_distribution_name_is_the_one_free_on_the_package_index() -> None:
+    """``jolli`` on PyPI is another project: docs, the example plugin and jolli itself say ``jolli-sources``."""
+    import configparser
+    import importlib.metadata
+
+    from jolli.registry import JOLLI_DIST
+
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    assert setup["metadata"]["name"] == JOLLI_DIST == "jolli-sources"
+    assert importlib.metadata.distribution("jolli-sources").entry_points.select(group="jolli")
+    wrong = re.compile(r"pip install jolli(?![-\w])|[\"']jolli *(?:[<>=~!]=?|\[)")
+    for path in [*PAGES, ROOT / "examples" / "jolli-archive" / "pyproject.toml"]:
+        assert not wrong.findall(path.read_text(encoding="utf-8")), f"{path.name} installs PyPI's other 'jolli'"

@@ -78,6 +78,7 @@ def test_every_readme_block_works_pasted_in_order(tmp_path: Path) -> None:
     assert code == 0, f"the README's blocks failed (exit {code}):\n{stdout[-3000:]}\n{stderr[-3000:]}"
     assert '{"items":[],"next":null}' in stdout.replace(" ", "")
     assert "linked backend: created server source 2, integration 1" in stdout
+    assert "added source notes (server source 3, no integration) mounted at" in stdout  # never "integration None"
     assert '"status":"accepted"' in stdout.replace(" ", "")
     assert "jolli worker: processed 1 job(s)" in stderr
     assert re.search(r"(?m)^1 +processed +1$", stdout)  # jolli events show 1: space 1 processed
