@@ -61,7 +61,8 @@ def jolli_register_commands(cli: click.Group) -> None:
 
     Called once per process, when the command line first needs a command it does not know itself.
 
-    :param cli: the top-level Click group; call ``cli.add_command(...)`` or decorate with ``@cli.command()``.
+    :param cli: a Click group of the plugin's own; call ``cli.add_command(...)`` or decorate with
+        ``@cli.command()``. Its commands are added to ``jolli`` unless a built-in or another plugin has the name.
     """
 
 
@@ -69,7 +70,8 @@ def jolli_register_commands(cli: click.Group) -> None:
 def jolli_process_space(space_id: int, event: Any, changes: Any) -> dict[str, Any] | None:
     """Do the work of one source event for one affected space.
 
-    Called by the worker once per (event, space), spaces in ascending id. Raising marks the space as
+    Called by the worker once per (event, space), spaces in ascending id; the implementations in the
+    order ``jolli plugins`` lists (the last registered first). Raising marks the space as
     failed (it is retried with backoff); returning a dict records it as that space's outcome detail.
 
     :param space_id: the space being processed.

@@ -5,164 +5,54 @@ providers and source types are declared the same way in jolli's own ``setup.cfg`
 idempotent: nothing is imported until a registry or hook is first asked for. ``JOLLI_LOAD_PLUGINS``
 (a comma list of entry-point names; empty loads none) restricts what is loaded.
 
-A plugin that fails to import, implements a hook that does not exist (a misspelling), raises while
-registering, or contributes a name another plugin already owns is not used at all (it is unregistered),
-and the failure is kept in :attr:`Plugins.errors`, named after the plugin, so the rest of jolli keeps
-working and ``jolli plugins`` can show what went wrong. jolli's own plugins are registered and collected
-first, so a third party can never take over a built-in name.
+Every hook, the registration hooks included, is called through pluggy, in pluggy's order (the last
+registered first), which is the order ``jolli plugins`` lists and ``JOLLI_TRACE_PLUGINS`` logs.
+
+Who gets a name never depends on the order plugins load in (see docs/plugins.md, "Name clashes"):
+
+- a plugin that fails to import, implements a hook that does not exist (a misspelling) or none at all,
+  raises while registering, or contributes a name or host of jolli's own plugins is not used at all
+  (it is unregistered), and the failure is kept in :attr:`Plugins.errors`, named after the plugin;
+- a name (or host) that two plugins not shipped with jolli both contribute goes to neither: both are
+  reported, both keep everything else, and using the name is an error naming both, until one is
+  uninstalled or left out of ``JOLLI_LOAD_PLUGINS``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import pluggy
 
 from jolli import hookspecs
-from jolli.errors import NotAvailable, PluginConflict
+from jolli.errors import PluginConflict
 from jolli.provider import GitProvider
+from jolli.registries import NamedRegistry, ProviderRegistry, SourceTypeRegistry
 from jolli.source_type import SourceType
+
+__all__ = ["ENTRY_POINT_GROUP", "JOLLI_DIST", "PluginError", "Plugins", "ProviderRegistry", "SourceTypeRegistry",
+           "get_plugins", "reset_plugins"]
 
 log = logging.getLogger("jolli.plugins")
 
 ENTRY_POINT_GROUP = "jolli"
-JOLLI_DIST = "jolli"
-T = TypeVar("T")
+#: The distribution whose plugins are jolli's own (the built-ins); on PyPI ``jolli`` is another project.
+JOLLI_DIST = "jolli-sources"
 
 
 @dataclass
 class PluginError:
-    """A plugin that could not be used, and why."""
+    """A plugin that could not be used, in whole or (a contested name) in part, and why."""
 
     plugin: str
     distribution: str | None
     error: str
-
-
-class _NamedRegistry(Generic[T]):
-    """Things keyed by their ``name``, each remembered with the plugin that contributed it."""
-
-    kind = "thing"
-    field = "name"
-    base: type = object
-
-    def __init__(self, label: Callable[[str], str] = repr) -> None:
-        self._items: dict[str, T] = {}
-        self._owners: dict[str, str] = {}
-        self._label = label
-        self.current_plugin = "?"
-        #: How many plugins failed to load (mentioned when a name is not available).
-        self.failed_plugins = 0
-
-    def add(self, item: T) -> None:
-        """Add one instance; a name already taken is an error naming both plugins."""
-        self._check(item)
-        self._items[item.name] = item  # type: ignore[attr-defined]
-        self._owners[item.name] = self.current_plugin  # type: ignore[attr-defined]
-
-    def _check(self, item: Any) -> None:
-        where = f"plugin {self._label(self.current_plugin)}"
-        if isinstance(item, type) and issubclass(item, self.base):
-            raise PluginConflict(f"{where} registered the class {item.__name__}; pass an instance: "
-                                 f"registry.add({item.__name__}())")
-        if not isinstance(item, self.base):
-            raise PluginConflict(
-                f"{where} registered {item!r} as a {self.kind}, "
-                f"but it is not a {self.base.__module__}.{self.base.__qualname__}"
-            )
-        name = getattr(item, "name", "")
-        if not name or not isinstance(name, str):
-            raise PluginConflict(f"{where} registered a {self.kind} without a name")
-        if name in self._items:
-            raise PluginConflict(
-                f"{self.kind} {name!r} is contributed by two plugins: {self._label(self._owners[name])} "
-                f"and {self._label(self.current_plugin)}; {self._label(self.current_plugin)} is not used "
-                "(uninstall one of them, or leave it out of JOLLI_LOAD_PLUGINS)"
-            )
-
-    def get(self, name: str) -> T:
-        """The item called ``name``, or :class:`NotAvailable` saying it may not be installed."""
-        try:
-            return self._items[name]
-        except KeyError:
-            known = ", ".join(sorted(self._items)) or "none"
-            broken = f"; {self.failed_plugins} plugin(s) failed to load: see 'jolli plugins'" if self.failed_plugins else ""
-            raise NotAvailable(
-                f"{self.kind} {name!r} is not available (plugin may not be installed); available: {known}{broken}",
-                fields={self.field: [f"{name!r} is not available (plugin may not be installed)"]},
-            ) from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._items
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self._items[name] for name in sorted(self._items))
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def names(self) -> list[str]:
-        return sorted(self._items)
-
-    def owner(self, name: str) -> str:
-        """The plugin that contributed ``name``."""
-        return self._owners[name]
-
-    def by_plugin(self, plugin: str) -> list[str]:
-        return sorted(n for n, owner in self._owners.items() if owner == plugin)
-
-
-class SourceTypeRegistry(_NamedRegistry[SourceType]):
-    """Source types by name (``git``, ``file`` ...)."""
-
-    kind = "source type"
-    field = "type"
-    base = SourceType
-
-
-class ProviderRegistry(_NamedRegistry[GitProvider]):
-    """Git providers by name, and which provider owns a host."""
-
-    kind = "provider"
-    field = "provider"
-    base = GitProvider
-
-    def __init__(self, label: Callable[[str], str] = repr) -> None:
-        super().__init__(label)
-        self._hosts: dict[str, GitProvider] = {}
-
-    def add(self, item: GitProvider) -> None:
-        """Add a provider; a public host another provider already owns is an error naming both."""
-        self._check(item)
-        for host in item.hosts:
-            other = self._hosts.get(host.lower())
-            if other is not None:
-                raise PluginConflict(
-                    f"host {host.lower()!r} is claimed by providers {other.name!r} "
-                    f"({self._label(self._owners[other.name])}) and {item.name!r} "
-                    f"({self._label(self.current_plugin)}); {self._label(self.current_plugin)} is not used"
-                )
-        super().add(item)
-        for host in item.hosts:
-            self._hosts[host.lower()] = item
-
-    def for_host(self, host: str, extra_hosts: dict[str, str] | None = None) -> GitProvider | None:
-        """The provider of ``host``: a public host it owns, else a self-hosted one in ``extra_hosts``
-        (host -> provider name, from registered integrations), else ``None`` (unknown)."""
-        host = host.lower()
-        found = self._hosts.get(host)
-        if found is not None:
-            return found
-        if extra_hosts:
-            name = extra_hosts.get(host)
-            if name is not None and name in self._items:
-                return self._items[name]
-        return None
 
 
 class Plugins:
@@ -173,8 +63,6 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.errors: list[PluginError] = []
         self._dists: dict[str, tuple[str, str]] = {}
-        self._order: dict[str, int] = {}  # plugin name -> registration sequence number
-        self._registered = 0
         self._load_entry_points = load_entry_points
         self._loaded = False
         self._lock = threading.RLock()
@@ -213,17 +101,23 @@ class Plugins:
                 continue
             if id(dist) not in described:
                 meta = dist.metadata
-                described[id(dist)] = (meta["Name"] or "?", meta["Version"] or "?")
+                described[id(dist)] = (_canonical(meta["Name"] or "?"), meta["Version"] or "?")
             found.append((*described[id(dist)], ep))
-        # jolli's own plugins first, so a third party cannot take over a built-in name.
+        # jolli's own plugins first, then by distribution: registration order (pluggy calls the last first)
         found.sort(key=lambda f: (f[0] != JOLLI_DIST, f[0].lower(), f[2].name))
-        taken: dict[str, str] = {}
+        declared: dict[str, list[str]] = {}
+        for dist_name, _, ep in found:
+            declared.setdefault(ep.name, []).append(dist_name)
         for dist_name, version, ep in found:
-            if ep.name in taken:
+            dists = declared[ep.name]
+            if JOLLI_DIST in dists and dist_name != JOLLI_DIST:
                 self._fail(ep.name, dist_name, f"entry point {ep.name!r} ({ep.value}) is ignored: the name is "
-                           f"already taken by distribution {taken[ep.name]!r}; rename the entry point")
+                           f"already taken by distribution {JOLLI_DIST!r}; rename the entry point")
                 continue
-            taken[ep.name] = dist_name
+            if len(dists) > 1 and JOLLI_DIST not in dists:
+                self._fail(ep.name, dist_name, f"entry point {ep.name!r} ({ep.value}) is declared by distributions "
+                           + " and ".join(map(repr, dists)) + "; neither is loaded until one is uninstalled")
+                continue
             if self.pm.is_blocked(ep.name):
                 continue
             try:
@@ -232,16 +126,23 @@ class Plugins:
                 self._fail(ep.name, dist_name, f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
                 continue
             self.register(plugin, ep.name, distribution=(dist_name, version))
-        for name in sorted((wanted or set()) - set(taken)):
+        for name in sorted((wanted or set()) - set(declared)):
             self._fail(name, None, "named in JOLLI_LOAD_PLUGINS but not available (plugin may not be installed)")
 
     def register(self, plugin: Any, name: str, distribution: tuple[str, str] | None = None) -> bool:
         """Register one plugin object or module; return whether it was accepted.
 
         Registering does not trigger entry-point loading; built-ins still win name clashes when loaded later.
+        A plugin object must be hashable (a module, or an instance of a class that does not define ``__eq__``).
         """
         dist = distribution[0] if distribution else None
         with self._lock:
+            try:
+                hash(plugin)
+            except TypeError:
+                self._fail(name, dist, f"a plugin must be hashable (a module, or an instance of a class that "
+                           f"does not define __eq__), not a {type(plugin).__name__}")
+                return False
             try:
                 self.pm.register(plugin, name=name)
             except Exception as exc:  # noqa: BLE001 - pluggy validation errors name the hook
@@ -255,13 +156,12 @@ class Plugins:
                 if caller.spec is None
                 and any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls())
             ]
-            if unknown:
+            if unknown or not self.pm.get_hookcallers(plugin):
                 self.pm.unregister(plugin)
-                self._fail(name, dist, _unknown_hooks_message(unknown))
+                self._fail(name, dist, _unknown_hooks_message(unknown) if unknown else _no_hooks_message(plugin))
                 return False
             if distribution:
                 self._dists[name] = distribution
-            self._order[name] = self._registered = self._registered + 1
             self._built = None
             return True
 
@@ -286,8 +186,13 @@ class Plugins:
                 self._fail(name, self._dists.pop(name, (None,))[0], str(exc))
 
     def _fail(self, name: str, dist: str | None, error: str) -> None:
-        log.warning("plugin %s not loaded: %s", name, error)
-        self.errors.append(PluginError(plugin=name, distribution=dist, error=error))
+        failure = PluginError(plugin=name, distribution=dist, error=error)
+        if failure not in self.errors:  # a contested name is found again on every rebuild
+            log.warning("plugin %s: %s", name, error)
+            self.errors.append(failure)
+
+    def _is_builtin(self, name: str) -> bool:
+        return self._dists.get(name, ("",))[0] == JOLLI_DIST
 
     def _label(self, name: str) -> str:
         dist = self._dists.get(name)
@@ -295,7 +200,7 @@ class Plugins:
 
     # --- registries -------------------------------------------------------------------------------
     def _registries(self) -> tuple[SourceTypeRegistry, ProviderRegistry]:
-        """Build both registries; a plugin whose registration fails is dropped and the build restarts."""
+        """Build both registries; plugins whose registration fails are dropped and the build restarts."""
         self.load()
         with self._lock:
             while self._built is None:
@@ -305,41 +210,67 @@ class Plugins:
                     or self._collect("jolli_source_types", source_types, legacy=True)
                     or self._collect("jolli_register_providers", providers)
                 )
-                if failure is None:
-                    source_types.failed_plugins = providers.failed_plugins = len({e.plugin for e in self.errors})
-                    self._built = (source_types, providers)
-                else:
-                    name, error = failure
+                failures = [failure] if failure else source_types.settle(self._is_builtin) + providers.settle(
+                    self._is_builtin)
+                for name, error in failures:
                     dist = self._dists.get(name, (None,))[0]
                     self.unregister(name)
                     self._fail(name, dist, error)
+                if failures:
+                    continue
+                for registry in (source_types, providers):
+                    for name, owners in registry.contested.items():
+                        for owner in owners:
+                            self._fail(owner, self._dists.get(owner, (None,))[0], registry.contested_message(name))
+                for host, owners in providers.contested_hosts.items():
+                    for owner in owners:
+                        self._fail(owner, self._dists.get(owner, (None,))[0], providers.contested_host_message(host))
+                source_types.failed_plugins = providers.failed_plugins = len({e.plugin for e in self.errors})
+                self._built = (source_types, providers)
             return self._built
 
-    def _collect(self, hook_name: str, registry: _NamedRegistry[Any], legacy: bool = False) -> tuple[str, str] | None:
+    def _collect(self, hook_name: str, registry: NamedRegistry[Any], legacy: bool = False) -> tuple[str, str] | None:
         """Call a registration hook plugin by plugin; return ``(plugin, error)`` of the first that fails.
 
         ``legacy``: the deprecated list-returning form (``jolli_source_types() -> list``).
         """
-        for impl in self._ordered_impls(hook_name):
-            registry.current_plugin = impl.plugin_name
+        for plugin_name, call in self._implementations(hook_name):
+            registry.current_plugin = plugin_name
             try:
                 if legacy:
-                    for item in impl.function() or ():
-                        registry.add(item)
+                    for result in call():
+                        for item in result or ():
+                            registry.add(item)
                 else:
-                    impl.function(**{arg: registry for arg in impl.argnames})
+                    call(registry=registry)
             except PluginConflict as exc:
-                return impl.plugin_name, str(exc)
+                return plugin_name, str(exc)
             except Exception as exc:  # noqa: BLE001 - a broken plugin must not break jolli
-                return impl.plugin_name, f"{hook_name} raised {type(exc).__name__}: {exc}"
+                return plugin_name, f"{hook_name} raised {type(exc).__name__}: {exc}"
         registry.current_plugin = "?"
         return None
 
-    def _ordered_impls(self, hook_name: str) -> list[Any]:
-        """A hook's implementations: jolli's own first, then in registration order."""
+    def implementations(self, hook_name: str) -> list[tuple[str, Callable[..., list[Any]]]]:
+        """Each plugin's implementation of ``hook_name`` on its own, in call order, as ``(plugin, caller)``.
+
+        ``caller(**kwargs)`` calls that one implementation through pluggy (so ``JOLLI_TRACE_PLUGINS``
+        logs it) and returns pluggy's list of results; for hooks whose callers need to know which plugin
+        did what (``jolli_register_commands``).
+        """
+        self._registries()
+        return self._implementations(hook_name)
+
+    def _implementations(self, hook_name: str) -> list[tuple[str, Callable[..., list[Any]]]]:
         impls = getattr(self.pm.hook, hook_name).get_hookimpls()
-        return sorted(impls, key=lambda i: (self._dists.get(i.plugin_name, ("",))[0] != JOLLI_DIST,
-                                            self._order.get(i.plugin_name, 0)))
+        return [
+            (impl.plugin_name,
+             self.pm.subset_hook_caller(hook_name, [i.plugin for i in impls if i.plugin is not impl.plugin]))
+            for impl in reversed(impls)  # pluggy calls the last registered first
+        ]
+
+    def call_order(self, hook_name: str) -> list[str]:
+        """The plugins implementing ``hook_name``, in the order pluggy calls them (the last registered first)."""
+        return [impl.plugin_name for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls())]
 
     @property
     def source_types(self) -> SourceTypeRegistry:
@@ -374,8 +305,8 @@ class Plugins:
         trace_log = logging.getLogger("jolli.plugins.trace")
 
         def before(hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
-            (writer or trace_log.info)(
-                f"call {hook_name}({', '.join(sorted(kwargs))}) -> {[i.plugin_name for i in impls]}"
+            (writer or trace_log.info)(  # pluggy calls the last of ``impls`` first
+                f"call {hook_name}({', '.join(sorted(kwargs))}) -> {[i.plugin_name for i in reversed(impls)]}"
             )
 
         def after(outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
@@ -405,7 +336,7 @@ class Plugins:
             )
         return {
             "plugins": plugins,
-            "hooks": {name: [i.plugin_name for i in self._ordered_impls(name)] for name in _hook_names()},
+            "hooks": {name: self.call_order(name) for name in _hook_names()},
             "sourceTypes": [
                 {"name": t.name, "plugin": source_types.owner(t.name), "description": t.description,
                  "usesRepo": t.uses_repo}
@@ -430,6 +361,18 @@ def _unknown_hooks_message(unknown: list[str]) -> str:
         "implements unknown hook(s) " + ", ".join(hints)
         + f"; known hooks: {', '.join(_hook_names())} (see docs/plugins.md)"
     )
+
+
+def _canonical(dist_name: str) -> str:
+    """A distribution name as packaging normalises it (``Jolli_Sources`` -> ``jolli-sources``)."""
+    return re.sub(r"[-_.]+", "-", dist_name).lower()
+
+
+def _no_hooks_message(plugin: Any) -> str:
+    unmarked = sorted(n for n in dir(plugin) if n.startswith("jolli_") and callable(getattr(plugin, n, None)))
+    hint = f" ({', '.join(unmarked)} lack(s) the decorator)" if unmarked else ""
+    return (f"implements no hook: no function is marked @jolli.hookimpl{hint}, so it would contribute nothing; "
+            "see docs/plugins.md")
 
 
 def _hook_names() -> list[str]:

@@ -8,8 +8,11 @@ tests, saying so; with ``CI=true`` it is a failure.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,48 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JOLLI_URL", raising=False)
     monkeypatch.delenv("JOLLI_TOKEN", raising=False)
     monkeypatch.delenv("JOLLI_LOAD_PLUGINS", raising=False)
+
+
+# --- test plugin distributions ------------------------------------------------------------------------
+DISTS = Path(__file__).parent / "fixtures" / "dists"
+
+
+@pytest.fixture(scope="session")
+def install_dist(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """``install_dist("jolli-testplugins")``: that folder of tests/fixtures/dists installed once per session
+    with ``pip install --target``; returns the target folder, whose dist-info (and entry points in the
+    group ``jolli``) ``importlib.metadata`` sees once it is on ``sys.path``, exactly as for a user's plugin."""
+    base = tmp_path_factory.getbasetemp()
+
+    def install(name: str) -> Path:
+        target = base / f"{name}-site"
+        if not any(target.glob("*.dist-info")):
+            source = base / f"{name}-src"  # a copy: building writes build/ and *.egg-info next to it
+            shutil.copytree(DISTS / name, source, dirs_exist_ok=True)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                 "--no-index", "--target", str(target), str(source)],
+                check=True,
+            )
+        return target
+
+    return install
+
+
+def on_path(target: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make an installed test distribution visible to this test and to its subprocesses (PYTHONPATH)."""
+    monkeypatch.syspath_prepend(str(target))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")])))
+    return target
+
+
+@pytest.fixture
+def test_dist(install_dist: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``jolli-testplugins`` (good, duplicate, misspelled, broken and shadowing plugins) on the path."""
+    return on_path(install_dist("jolli-testplugins"), monkeypatch)
+
+
+@pytest.fixture
+def srht_dist(install_dist: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``jolli-aaa-srht`` on the path: its names clash with ``jolli-testplugins``' ``testplug_srht``."""
+    return on_path(install_dist("jolli-aaa-srht"), monkeypatch)

@@ -31,7 +31,8 @@ def open_checked(url: str | None, *, require_current: bool = True) -> Any:
         database.connect(reuse_if_open=True)
     except (ValueError, peewee.DatabaseError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        fail(f"cannot open database {store_db.display_url(target)}: {message}", EXIT_SERVER)
+        fail(f"cannot open database {store_db.display_url(target)}: {message}{_create_hint(target, message)}",
+             EXIT_SERVER)
     if require_current:
         missing = pending(database)
         if missing:
@@ -40,6 +41,20 @@ def open_checked(url: str | None, *, require_current: bool = True) -> Any:
                 f"{', '.join(missing)}); run `jolli db upgrade` first"
             )
     return database
+
+
+def _create_hint(url: str, message: str) -> str:
+    """How to create a PostgreSQL database that does not exist yet (jolli creates tables, not databases)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postg") or "does not exist" not in message or not parts.path.strip("/"):
+        return ""
+    name = parts.path.strip("/")
+    options = "".join(f" {flag} {value}" for flag, value in
+                      (("-h", parts.hostname), ("-p", parts.port), ("-U", parts.username)) if value)
+    return (f"; create it first (jolli creates the tables, not the database): createdb{options} {name}, "
+            "then run the command again")
 
 
 @click.group()

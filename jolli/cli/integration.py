@@ -62,7 +62,8 @@ def match(repo: str, as_json: bool, server: str | None) -> None:
                     if as_json:
                         emit_json({"repo": repo, "integration": None, "candidates": exc.candidates})
                     lines = "\n".join(f"  {describe_integration(c)}" for c in exc.candidates)
-                    fail(f"several integrations cover {repo}:\n{lines}\nuse --integration-id <id> to pick one",
+                    fail(f"several integrations cover {repo}:\n{lines}\npick one with 'jolli source add NAME --integration-id <id>' or "
+                         f"'jolli source link NAME --integration-id <id>'",
                          EXIT_INPUT)
                 raise
         found = page["items"][0] if isinstance(page, dict) and "items" in page else page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from jolli.cli.common import cli_errors, note
@@ -12,7 +14,8 @@ from jolli.cli.output import EXIT_INPUT, fail
 @click.option("--server", metavar="URL", envvar="JOLLI_URL", help="jolli server URL (or JOLLI_URL).")
 @click.option(
     "--token", envvar="JOLLI_TOKEN", default=None,
-    help="API token from 'jolli token create' (or JOLLI_TOKEN; asked for, hidden, when left out).",
+    help="API token from 'jolli token create' (or JOLLI_TOKEN; when left out: asked for, hidden, on a "
+         "terminal, else read from stdin).",
 )
 @click.option("--no-verify", is_flag=True, help="Save without checking the token against the server.")
 def login(server: str | None, token: str | None, no_verify: bool) -> None:
@@ -24,6 +27,11 @@ def login(server: str | None, token: str | None, no_verify: bool) -> None:
         if not server:
             fail("pass --server URL (or set JOLLI_URL)", EXIT_INPUT)
         url = normalize_server_url(server)
+        if not token and not sys.stdin.isatty():  # no terminal to ask on: one line from stdin, if any
+            token = sys.stdin.readline().strip()
+            if not token:
+                fail("no token: pass --token TOKEN, set JOLLI_TOKEN, or pipe it in "
+                     "(echo \"$TOKEN\" | jolli login --server URL)", EXIT_INPUT)
         if not token:
             token = click.prompt("API token", hide_input=True, err=True).strip()
         if not token:

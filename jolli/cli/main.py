@@ -34,30 +34,49 @@ class LazyGroup(click.Group):
     """A group whose built-in commands are imported on first use and whose plugin commands come from hooks."""
 
     _plugin_commands_loaded = False
+    _plugin_command_problems: list[tuple[str, str]] = []
 
-    def _load_plugin_commands(self) -> None:
+    def plugin_command_problems(self) -> list[tuple[str, str]]:
+        """Add the plugins' commands (once); return ``(plugin, problem)`` for each one not used.
+
+        Each plugin's ``jolli_register_commands`` is called through pluggy with a group of its own, so
+        what it added is known. A command named like a built-in, or added by two plugins, is not used.
+        """
         if self._plugin_commands_loaded:
-            return
+            return self._plugin_command_problems
         self._plugin_commands_loaded = True
         from jolli.registry import get_plugins
 
-        plugins = get_plugins()
-        for impl in plugins.hook.jolli_register_commands.get_hookimpls():  # registration order
-            before = dict(self.commands)
+        problems: list[tuple[str, str]] = []
+        added: dict[str, list[tuple[str, click.Command]]] = {}
+        for plugin_name, call in get_plugins().implementations("jolli_register_commands"):
+            own = click.Group(name=self.name)
             try:
-                impl.function(**{arg: self for arg in impl.argnames})
+                call(cli=own)
             except Exception as exc:  # noqa: BLE001 - one broken plugin must not break the CLI
-                click.echo(f"warning: plugin {impl.plugin_name!r} could not add commands: {exc}", err=True)
-            for name in list(self.commands):
-                if name in COMMANDS or (name in before and self.commands[name] is not before[name]):
-                    click.echo(
-                        f"warning: plugin {impl.plugin_name!r} tried to replace the command {name!r}; ignored",
-                        err=True,
-                    )
-                    if name in before:
-                        self.commands[name] = before[name]
-                    else:
-                        del self.commands[name]
+                problems.append((plugin_name, f"could not add commands: jolli_register_commands raised "
+                                              f"{type(exc).__name__}: {exc}"))
+                continue
+            for name, command in own.commands.items():
+                added.setdefault(name, []).append((plugin_name, command))
+        for name, claims in sorted(added.items()):
+            plugins = [plugin for plugin, _ in claims]
+            if name in COMMANDS:
+                problems.extend((plugin, f"adds the command {name!r}, which is built in: not used (rename it)")
+                                for plugin in plugins)
+            elif len(claims) > 1:
+                problems.extend((plugin, f"the command {name!r} is added by plugins {' and '.join(map(repr, plugins))}: "
+                                         "neither is used until one is uninstalled or left out of JOLLI_LOAD_PLUGINS")
+                                for plugin in plugins)
+            else:
+                self.add_command(claims[0][1], name)
+        self._plugin_command_problems = problems
+        return problems
+
+    def _load_plugin_commands(self) -> None:
+        if not self._plugin_commands_loaded:
+            for plugin, problem in self.plugin_command_problems():
+                click.echo(f"warning: plugin {plugin!r} {problem}", err=True)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()

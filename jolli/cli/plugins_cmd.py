@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from jolli.cli.main import LazyGroup
 from jolli.cli.output import emit_json, table
 
 
@@ -23,6 +24,11 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 
     logging.getLogger("jolli.plugins").addHandler(logging.NullHandler())  # errors are printed below, once
     info = get_plugins().describe()
+    root = ctx.find_root().command
+    if isinstance(root, LazyGroup):  # commands are the one contribution the registries do not hold
+        dists = {p["name"]: p["distribution"] for p in info["plugins"]}
+        info["errors"] += [{"plugin": plugin, "distribution": dists.get(plugin), "error": problem}
+                           for plugin, problem in root.plugin_command_problems()]
     if as_json:
         emit_json(info)
     else:

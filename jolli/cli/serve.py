@@ -41,6 +41,9 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, access_lo
         "graceful_timeout": 10,
         "proc_name": "jolli",
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        # gunicorn >= 25.1 opens a control socket at ~/.gunicorn/gunicorn.ctl, one path shared by every
+        # server of the user; jolli serve needs none (older gunicorn has no such setting: skipped)
+        "control_socket_disable": True,
     }
 
 

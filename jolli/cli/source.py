@@ -171,7 +171,8 @@ def _local_name_taken(config: Any, name: str) -> str | None:
 
 @source.command("add")
 @click.argument("name")
-@click.option("--mount", required=True, metavar="ABS-PATH", help="Absolute path of the work tree (or folder).")
+@click.option("--mount", default=None, metavar="ABS-PATH",
+              help="Absolute path of the work tree (or folder); without it the source is only created on the server.")
 @click.option("--repo", default=None, metavar="HOST/OWNER/REPO", help="Repo coordinate (default: from origin).")
 @click.option("--branch", default=None, help="Branch to follow (default: the checked-out branch).")
 @click.option("--integration-id", type=click.IntRange(min=1), default=None, help="Link to this integration.")
@@ -181,7 +182,7 @@ def _local_name_taken(config: Any, name: str) -> str | None:
 @server_option
 @json_option
 def add(
-    name: str, mount: str, repo: str | None, branch: str | None, integration_id: int | None, type_: str,
+    name: str, mount: str | None, repo: str | None, branch: str | None, integration_id: int | None, type_: str,
     virtual: bool, field_items: tuple[str, ...], server: str | None, as_json: bool,
 ) -> None:
     """Add a source mounted at a local path.
@@ -190,7 +191,8 @@ def add(
     integration (--integration-id, or the one covering the repo) it creates the server source and records
     the mount under its id; otherwise it records a virtual source that keeps repo and branch. A type that
     follows no repo (an archive, say) needs no integration: it is created on the server with its --field
-    values.
+    values. Without --mount (a type with nothing to mount, or a repo not checked out here) the source is
+    created on the server only, from --repo/--branch/--field, and not recorded in the local file.
     """
     with cli_errors():
         _check_name(name)
@@ -200,6 +202,9 @@ def add(
         if virtual and fields:
             fail("--field values are kept by the server and a virtual source has none; drop --virtual or --field",
                  EXIT_INPUT)
+        if mount is None:
+            _add_unmounted(name, type_, repo, branch, integration_id, virtual, fields, server, as_json)
+            return
         mount_path, repo, branch = _inspect_mount(mount, type_, repo, branch)
         settings = None if virtual else server_settings(server)
         if settings is None and integration_id is not None:
@@ -233,8 +238,48 @@ def add(
         elif result["kind"] == "virtual":
             click.echo(f"added virtual source {name} ({repo or 'no repo'}, {branch or 'no branch'}) at {mount_path}")
         else:
-            click.echo(f"added source {name} (server source {result['sourceId']}, integration "
-                       f"{result.get('integrationId')}) mounted at {mount_path}")
+            click.echo(f"added source {name} (server source {result['sourceId']}, "
+                       f"{_integration_text(result.get('integrationId'))}) mounted at {mount_path}")
+
+
+def _add_unmounted(
+    name: str, type_: str, repo: str | None, branch: str | None, integration_id: int | None, virtual: bool,
+    fields: dict[str, str], server: str | None, as_json: bool,
+) -> None:
+    """``source add`` without ``--mount``: a server source only (nothing local to record)."""
+    from jolli.local import linking
+    from jolli.registry import get_plugins
+
+    if virtual:
+        fail("a virtual source lives in the local file, which needs a folder: pass --mount ABS-PATH", EXIT_INPUT)
+    stype = get_plugins().source_type(type_)
+    given = {k: v for k, v in (("repo", repo), ("branch", branch)) if v is not None}
+    if given and not stype.uses_repo:
+        fail(f"a {type_} source has no {' or '.join(given)}; drop --{' and --'.join(given)}", EXIT_INPUT)
+    if stype.uses_repo and repo is None:
+        fail(f"a {type_} source needs --repo HOST/OWNER/REPO without --mount (there is no work tree to read "
+             "it from)", EXIT_INPUT)
+    client = require_client(server, "adding a source without --mount")
+    if linking.find_server_source(client, name) is not None:
+        fail(f"the server already has a source named {name!r}; pick another name", EXIT_INPUT)
+    if integration_id is None and not _needs_integration(type_, repo):
+        integration = linking.IntegrationChoice(None, f"no integration ({type_} sources follow no repo)")
+    else:
+        integration = linking.find_integration(client, repo, integration_id)
+    note(f"using {integration.how}")
+    created = linking.create(client, name=name, type_=type_, repo=repo, branch=branch,
+                             integration_id=integration.id, undo=linking.Undo(), fields=fields)
+    if as_json:
+        emit_json({"name": name, "kind": "server", "sourceId": created["id"], "type": type_,
+                   "repo": created.get("repo"), "branch": created.get("branch"),
+                   "integrationId": created.get("integrationId"), "mountPath": None, "configPath": None})
+    else:
+        click.echo(f"added source {name} (server source {created['id']}, "
+                   f"{_integration_text(created.get('integrationId'))}) not mounted here")
+
+
+def _integration_text(integration_id: Any) -> str:
+    return "no integration" if integration_id is None else f"integration {integration_id}"
 
 
 def _record_virtual(edit: Edit, name: str, mount_path: str, type_: str, repo: str | None, branch: str | None) -> None:
@@ -396,7 +441,7 @@ def link(name: str, integration_id: int | None, field_items: tuple[str, ...], se
                        "integrationId": server_source.get("integrationId"), "repo": server_source.get("repo"),
                        "branch": server_source.get("branch"), "mountPath": entry.mount_path, "changed": True})
         else:
-            click.echo(f"linked {name}: {how}, integration {server_source.get('integrationId')}; "
+            click.echo(f"linked {name}: {how}, {_integration_text(server_source.get('integrationId'))}; "
                        f"mounted at {entry.mount_path}")
 
 
@@ -443,7 +488,8 @@ def list_(as_json: bool, local_only: bool, server: str | None) -> None:
             emit_json([v.as_json() for v in views])
             return
         if not views:
-            note(f"no sources in {file.path}; add one with 'jolli source add <name> --mount <abs-path>'")
+            where = file.path if file.path.exists() else "this folder or above (no .jolli/sources.json yet)"
+            note(f"no sources in {where}; add one with 'jolli source add <name> --mount <abs-path>'")
             return
         table(
             ["name", "kind", "id", "repo", "branch", "integration", "mount", "status"],
@@ -485,6 +531,8 @@ def show(name: str, as_json: bool, server: str | None) -> None:
             fail(f"no source named {name!r} in {file.path} (no server configured to look further)", EXIT_INPUT)
         else:
             views_mod.apply_server(found, loaded.config, None, None, None)
+        if settings is not None:
+            _covering_integrations(found, settings)
         for view in found:
             try:
                 stype = get_plugins().source_type(view.type)
@@ -498,6 +546,21 @@ def show(name: str, as_json: bool, server: str | None) -> None:
             if index:
                 click.echo()
             _print_view(view)
+
+
+def _covering_integrations(views: list[SourceView], settings: Any) -> None:
+    """For server sources linked to no integration: ask the server whether one covers the repo anyway."""
+    from jolli.errors import Ambiguous
+    from jolli.local import linking
+    from jolli.local import views as views_mod
+
+    for view in views:
+        if view.kind != "virtual" and view.integration_id is None and view.repo and "onServer" in view.checks:
+            with make_client(settings) as client:
+                try:
+                    views_mod.covered_by(view, linking.find_integration(client, view.repo, None))
+                except Ambiguous:
+                    views_mod.covered_by(view, linking.IntegrationChoice(0, f"several integrations cover {view.repo}"))
 
 
 _MARK = {True: ("ok", "green"), False: ("FAIL", "red"), None: ("-", None)}
@@ -612,5 +675,8 @@ def _removed(as_json: bool, name: str, kind: str, source_id: int | None, server_
     if as_json:
         emit_json({"name": name, "kind": kind, "sourceId": source_id, "serverDeleted": server_deleted})
         return
-    where = " and deleted it on the server" if server_deleted else ""
+    if kind == "server":
+        click.echo(f"deleted server source {name} (id {source_id}); it was not mounted here")
+        return
+    where = f" and deleted server source {source_id}" if server_deleted else ""
     click.echo(f"removed {kind} source {name}{' (' + mount_path + ')' if mount_path else ''}{where}")

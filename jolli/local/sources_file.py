@@ -146,10 +146,7 @@ class SourcesFile:
         import filelock
 
         timeout = float(os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigNotWritable(self.path.parent, f"cannot be written: {exc.strerror or exc}") from None
+        make_folder(self.path.parent)
         lock = filelock.FileLock(str(self.lock_path), timeout=timeout)
         try:
             lock.acquire()
@@ -184,8 +181,8 @@ class SourcesFile:
 
         text = json.dumps(dump_config(config), indent=2) + "\n"
         folder = self.path.parent
+        make_folder(folder)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
             mode = self.path.stat().st_mode & 0o777 if self.path.exists() else None
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         except OSError as exc:
@@ -218,6 +215,25 @@ class SourcesFile:
         except OSError as exc:
             raise ConfigNotWritable(target, f"cannot be written: {exc.strerror or exc}") from None
         return target
+
+
+def make_folder(folder: Path) -> None:
+    """Create the folder of the sources file; a new ``.jolli`` gets a ``.gitignore`` of ``*``.
+
+    The file holds absolute, machine-specific paths, so git should not offer it for a commit (the way
+    tools that keep a cache folder in a work tree do). An existing folder is left as it is.
+    """
+    from jolli.local.discovery import CONFIG_DIR
+
+    try:
+        if folder.is_dir():
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        if folder.name == CONFIG_DIR:
+            (folder / ".gitignore").write_text("# written by jolli: machine-specific paths, not for commits\n*\n",
+                                              encoding="utf-8")
+    except OSError as exc:
+        raise ConfigNotWritable(folder, f"cannot be written: {exc.strerror or exc}") from None
 
 
 def _fsync_dir(folder: Path) -> None:

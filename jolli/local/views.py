@@ -14,7 +14,7 @@ from jolli.local import collisions, worktree
 from jolli.local.records import Config, Entry
 
 CHECK_ORDER = (
-    "mountPresent", "gitWorkTree", "remoteMatchesRepo", "branchCheckedOut", "serverReachable", "onServer",
+    "mountPresent", "gitWorkTree", "mountValid", "remoteMatchesRepo", "branchCheckedOut", "serverReachable", "onServer",
     "integrationLinked", "cursor", "nameUnique",
 )
 
@@ -139,7 +139,8 @@ def check_disk_full(view: SourceView, source_type: Any) -> None:
     if not exists:
         return
     if source_type is None:
-        view.checks["gitWorkTree"] = Check(None, f"source type {view.type!r} is not available (plugin may not be installed)")
+        key = "gitWorkTree" if view.type == "git" else "mountValid"
+        view.checks[key] = Check(None, f"source type {view.type!r} is not available (plugin may not be installed)")
         return
     try:
         info = source_type.validate_mount(view.mount_path)
@@ -232,8 +233,13 @@ def merge_server(view: SourceView, server: dict[str, Any] | None) -> None:
     view.branch = server.get("branch")
     view.integration_id = server.get("integrationId")
     view.cursor = server.get("cursor")
-    if view.integration_id is None:
-        view.checks["integrationLinked"] = Check(False, "no integration: pushes are not received")
+    if view.integration_id is None and view.repo is None:
+        view.checks["integrationLinked"] = Check(None, f"not needed: a {view.type} source follows no repo")
+    elif view.integration_id is None:
+        # the webhook receiver finds sources by repo: an integration covering it delivers its pushes anyway
+        view.checks["integrationLinked"] = Check(
+            None, f"not linked; pushes arrive if an integration covers {view.repo} "
+                  f"('jolli integration match {view.repo}')")
     else:
         view.checks["integrationLinked"] = Check(True, f"integration {view.integration_id}")
     cursor = view.cursor or {}
@@ -241,6 +247,15 @@ def merge_server(view: SourceView, server: dict[str, Any] | None) -> None:
         True if cursor.get("value") else None,
         f"{cursor['value']} (updated {cursor.get('updatedAt')})" if cursor.get("value") else "no cursor yet",
     )
+
+
+def covered_by(view: SourceView, integration: Any) -> None:
+    """Say which integration delivers the pushes of a source linked to none (``integration``: its
+    :class:`jolli.local.linking.IntegrationChoice`)."""
+    if integration.id is None:
+        view.checks["integrationLinked"] = Check(False, f"not linked, and {integration.how}: pushes are not received")
+    else:
+        view.checks["integrationLinked"] = Check(True, f"not linked, but {integration.how}: pushes are received")
 
 
 def _local_integration(view: SourceView) -> None:

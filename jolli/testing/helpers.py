@@ -38,6 +38,7 @@ def isolated_plugins() -> Iterator[Plugins]:
 
     saved_commands = dict(cli.commands)
     saved_flag = cli.__dict__.get("_plugin_commands_loaded")
+    saved_problems = cli.__dict__.get("_plugin_command_problems")
     plugins = Plugins()
     previous = reset_plugins(plugins)
     cli.__dict__["_plugin_commands_loaded"] = False
@@ -47,10 +48,11 @@ def isolated_plugins() -> Iterator[Plugins]:
         reset_plugins(previous)
         cli.commands.clear()
         cli.commands.update(saved_commands)
-        if saved_flag is None:
-            cli.__dict__.pop("_plugin_commands_loaded", None)
-        else:
-            cli.__dict__["_plugin_commands_loaded"] = saved_flag
+        for attribute, saved in (("_plugin_commands_loaded", saved_flag), ("_plugin_command_problems", saved_problems)):
+            if saved is None:
+                cli.__dict__.pop(attribute, None)
+            else:
+                cli.__dict__[attribute] = saved
 
 
 class PluginRegistrar:

@@ -52,3 +52,12 @@ def test_unreachable_database_exits_1_without_the_password() -> None:
 def test_bad_url_exits_1_saying_what_works() -> None:
     result = CliRunner().invoke(cli, ["db", "upgrade", "--database-url", "mysql://x/y"])
     assert result.exit_code == 1 and "sqlite:///" in result.output
+
+
+def test_a_postgresql_database_that_does_not_exist_says_to_create_it(pg_url: str) -> None:
+    url = pg_url.rsplit("/", 1)[0] + "/jolli_never_created"  # the same server, a database nobody created
+    result = CliRunner().invoke(cli, ["db", "upgrade", "--database-url", url])
+    assert result.exit_code == 1
+    assert 'database "jolli_never_created" does not exist' in result.output
+    assert "create it first (jolli creates the tables, not the database): createdb -h 127.0.0.1 -p 5432 " \
+           "-U postgres jolli_never_created" in result.output

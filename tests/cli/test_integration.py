@@ -68,6 +68,7 @@ def test_match_with_several_exits_2_listing_candidates(cli, logged_in: Org):
     assert result.exit_code == 2
     assert f"{one['id']}: github github.com/acme 'one'" in result.stderr
     assert f"{two['id']}: github github.com/acme 'two'" in result.stderr
+    assert "pick one with 'jolli source add NAME --integration-id <id>'" in result.stderr  # options that exist
     assert as_json.exit_code == 2
     assert [c["id"] for c in as_json.json()["candidates"]] == [one["id"], two["id"]]
 

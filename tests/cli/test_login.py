@@ -103,6 +103,15 @@ def test_a_config_readable_by_others_is_warned_about(cli, org: Org, tmp_path):
     assert "can be read by other users" in result.stderr and "chmod 600" in result.stderr
 
 
+def test_login_without_a_token_or_a_terminal_says_how_to_give_one(org: Org, tmp_path):
+    env = base_env(tmp_path / "sub")
+    done = run_jolli(["login", "--server", org.server.url], env, check=False, input="")  # stdin: no terminal
+    assert done.returncode == 2 and "Aborted" not in done.stderr and "GetPassWarning" not in done.stderr
+    assert "no token: pass --token TOKEN, set JOLLI_TOKEN, or pipe it in" in done.stderr
+    piped = run_jolli(["login", "--server", org.server.url], env, check=False, input=org.token + "\n")
+    assert piped.returncode == 0 and "(token checked)" in piped.stdout
+
+
 def test_login_end_to_end_in_a_subprocess(org: Org, tmp_path):
     env = base_env(tmp_path / "sub")
 

@@ -4,44 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
+import jolli
 from jolli.cli.main import cli
 from jolli.registry import Plugins, reset_plugins
 
-DIST_SOURCE = Path(__file__).parents[1] / "fixtures" / "dists" / "jolli-testplugins"
 JOLLI = str(Path(sys.executable).with_name("jolli"))
-
-
-@pytest.fixture(scope="session")
-def test_dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test plugin distribution, installed once per session (shared with tests/test_registry.py)."""
-    base = tmp_path_factory.getbasetemp()
-    target = base / "jolli-testplugins-site"
-    if not (target / "jolli_testplugins-1.2.3.dist-info").is_dir():
-        source = base / "jolli-testplugins-src"
-        shutil.copytree(DIST_SOURCE, source, dirs_exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-             "--no-index", "--target", str(target), str(source)],
-            check=True,
-        )
-    return target
-
-
-@pytest.fixture
-def test_dist(test_dist_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.syspath_prepend(str(test_dist_dir))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(test_dist_dir),
-                                                                    os.environ.get("PYTHONPATH")])))
-    return test_dist_dir
 
 
 @pytest.fixture(autouse=True)
@@ -64,9 +42,9 @@ def test_lists_builtins_with_distribution_and_contributions(monkeypatch: pytest.
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["PLUGIN", "DISTRIBUTION", "VERSION", "CONTRIBUTES"]
-    assert lines[1].split() == ["file", "jolli", "0.1.0", "source", "types:", "file"]
-    assert lines[2].split() == ["git", "jolli", "0.1.0", "source", "types:", "git"]
-    assert any(line.split() == ["jolli_register_source_types", "file,", "git"] for line in lines)
+    assert lines[1].split() == ["file", "jolli-sources", "0.1.0", "source", "types:", "file"]
+    assert lines[2].split() == ["git", "jolli-sources", "0.1.0", "source", "types:", "git"]
+    assert any(line.split() == ["jolli_register_source_types", "git,", "file"] for line in lines)  # call order
     assert result.stderr == ""
 
 
@@ -79,7 +57,7 @@ def test_json_lists_plugins_hooks_and_no_errors(test_dist: Path, monkeypatch: py
     assert archive["distribution"] == "jolli-testplugins" and archive["version"] == "1.2.3"
     assert archive["sourceTypes"] == ["archive"]
     assert info["hooks"]["jolli_process_space"] == ["testplug_archive"]
-    assert info["hooks"]["jolli_register_source_types"] == ["git", "testplug_archive"]
+    assert info["hooks"]["jolli_register_source_types"] == ["testplug_archive", "git"]  # call order
     assert info["errors"] == []
 
 
@@ -129,3 +107,30 @@ def test_real_subprocess_fails_with_the_broken_plugin_named(test_dist: Path,
         "jolli_testplugins.broken: RuntimeError: boom: the broken test plugin cannot be imported"
     ]
     assert "git" in done.stdout
+
+
+def test_plugin_commands_that_cannot_be_used_are_errors(jolli_register_plugin: Any, jolli_cli_runner: Any) -> None:
+    @click.command("source")
+    def impostor() -> None:
+        """Would replace 'jolli source'."""
+
+    @click.command("hello")
+    def hello() -> None:
+        """Two plugins add it."""
+
+    def adding(command: click.Command) -> ModuleType:
+        module = ModuleType("commands_plugin")
+        module.jolli_register_commands = jolli.hookimpl(lambda cli: cli.add_command(command))  # type: ignore[attr-defined]
+        return module
+
+    jolli_register_plugin(adding(impostor), "impostor")
+    jolli_register_plugin(adding(hello), "hello-a")
+    jolli_register_plugin(adding(hello), "hello-b")
+    result = jolli_cli_runner.invoke(["plugins", "--json"], env={"JOLLI_LOAD_PLUGINS": ""})
+    assert result.exit_code == 1
+    errors = {e["plugin"]: e["error"] for e in result.json()["errors"]}
+    assert errors["impostor"] == "adds the command 'source', which is built in: not used (rename it)"
+    assert errors["hello-a"] == errors["hello-b"] == (
+        "the command 'hello' is added by plugins 'hello-b' and 'hello-a': neither is used until one is "
+        "uninstalled or left out of JOLLI_LOAD_PLUGINS")
+    assert "Sources mounted here" in jolli_cli_runner.invoke(["source", "--help"]).stdout

@@ -119,6 +119,17 @@ def test_serve_on_the_embedded_default_answers_an_authenticated_call(serve: Any)
     assert status == 401 and headers["Content-Type"] == "application/problem+json"
 
 
+def test_serve_leaves_no_control_socket_in_the_home_folder(serve: Any, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "user-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    base = serve("--workers", "1")
+    assert call(base + "/api/health")[0] == 200
+    assert list(home.iterdir()) == []  # no ~/.gunicorn/gunicorn.ctl shared by every server of the user
+
+
 def test_requests_gunicorn_rejects_get_problem_json_not_html(serve: Any) -> None:
     base = serve("--workers", "1")
     port = int(base.rsplit(":", 1)[1])

@@ -579,8 +579,11 @@ def test_a_legacy_mount_shows_the_server_source_it_points_at(cli, workspace, log
 
     assert row["name"] == "backend-api"  # the server's name wins over the legacy key
     assert row["sourceId"] == existing["id"] and row["checks"]["onServer"]["ok"] is True
-    assert row["checks"]["integrationLinked"]["ok"] is False
-    assert "no integration" in row["status"]
+    # not linked, but the integration covering its repo delivers its pushes: not a failure (issue 16, item 9)
+    assert row["checks"]["integrationLinked"]["ok"] is None and row["status"] == "ok"
+    shown = cli.invoke(["source", "show", "backend-api", "--json"]).json()
+    assert shown["checks"]["integrationLinked"]["ok"] is True
+    assert "covers github.com/acme/backend: pushes are received" in shown["checks"]["integrationLinked"]["detail"]
 
 
 def test_end_to_end_in_subprocesses(workspace, org, tmp_path):
@@ -597,7 +600,7 @@ def test_end_to_end_in_subprocesses(workspace, org, tmp_path):
     shown = json.loads(run_jolli(["source", "show", "backend", "--json"], env, cwd=workspace).stdout)
     assert (shown["kind"], shown["status"]) == ("mounted", "ok")
     removed = run_jolli(["source", "remove", "backend", "--server"], env, cwd=workspace)
-    assert "deleted it on the server" in removed.stdout
+    assert removed.stdout.startswith("removed mounted source backend (") and "deleted server source" in removed.stdout
     assert org.sources() == []
     assert org.token not in added.stderr + linked.stdout + linked.stderr + removed.stdout + removed.stderr
 
@@ -702,3 +705,44 @@ def test_fields_a_type_does_not_have_are_refused_by_the_server_and_nothing_is_le
     assert "colour" in result.stderr
     assert logged_in.sources() == []
     assert not (workspace / ".jolli" / "sources.json").exists() or local_file(workspace)["mounts"] == {}
+
+
+# --- first-time-user defects (issue 16) ---------------------------------------------------------------------
+def test_add_without_mount_creates_a_server_source_only(cli, workspace, logged_in):
+    result = cli.invoke(["source", "add", "notes", "--type", "file"])
+
+    assert result.exit_code == 0, result
+    assert result.stdout.startswith("added source notes (server source ")
+    assert result.stdout.endswith(", no integration) not mounted here\n")  # never "integration None"
+    assert [s["name"] for s in logged_in.sources()] == ["notes"]
+    assert not (workspace / ".jolli").exists()
+    shown = cli.invoke(["source", "show", "notes", "--json"]).json()
+    assert shown["checks"]["integrationLinked"] == {"ok": None, "detail": "not needed: a file source follows no repo"}
+
+    removed = cli.invoke(["source", "remove", "notes", "--server"])
+    assert removed.exit_code == 0, removed
+    assert removed.stdout.startswith("deleted server source notes (id ") and "not mounted here" in removed.stdout
+
+
+def test_add_without_mount_explains_what_it_needs(cli, workspace, logged_in):
+    result = cli.invoke(["source", "add", "backend"])
+    assert result.exit_code == 2 and "needs --repo HOST/OWNER/REPO without --mount" in result.stderr
+    result = cli.invoke(["source", "add", "notes", "--type", "file", "--virtual"])
+    assert result.exit_code == 2 and "pass --mount ABS-PATH" in result.stderr
+
+
+def test_a_file_mount_is_not_checked_as_a_git_work_tree(cli, tmp_path, monkeypatch):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    assert cli.invoke(["source", "add", "notes", "--type", "file", "--mount", str(folder)]).exit_code == 0
+    checks = cli.invoke(["source", "show", "notes", "--json"]).json()["checks"]
+    assert "gitWorkTree" not in checks and checks["mountValid"]["ok"] is True
+
+
+def test_list_in_an_empty_folder_names_no_file_that_does_not_exist(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli.invoke(["source", "list"])
+    assert result.exit_code == 0
+    assert "no sources in this folder or above (no .jolli/sources.json yet)" in result.stderr
+    assert "sources.json;" not in result.stderr

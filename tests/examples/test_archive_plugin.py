@@ -130,7 +130,7 @@ def test_load_plugins_without_it_hides_it_like_an_uninstall(installed: Path) -> 
     result = _jolli("plugins", "--json", env={"JOLLI_LOAD_PLUGINS": "git,file,record_changes"})
     info = json.loads(result.stdout)
     assert "archive" not in [p["name"] for p in info["plugins"]]
-    assert info["hooks"]["jolli_register_source_types"] == ["file", "git"]
+    assert info["hooks"]["jolli_register_source_types"] == ["git", "file"]  # call order
 
 
 def test_the_examples_own_suite_passes_against_the_installed_copy(installed: Path, archive_src: Path,
@@ -218,6 +218,13 @@ def test_source_add_and_link_send_an_archives_url_to_a_real_server(installed: Pa
         linked = run_jolli(["source", "link", "notes", "--field", f"url={URL}"], env, cwd=tmp_path, check=False)
         assert linked.returncode == 0, linked.stderr
         assert sorted(s["name"] for s in org.sources()) == ["docs", "notes"]
+
+        # no local copy: without --mount the archive is created on the server only (issue 16, item 6)
+        remote = run_jolli(["source", "add", "remote-docs", "--type", "archive", "--field", f"url={URL}"], env,
+                           cwd=tmp_path, check=False)
+        assert remote.returncode == 0, remote.stderr
+        assert remote.stdout.endswith("no integration) not mounted here\n")
+        assert sorted(s["name"] for s in org.sources()) == ["docs", "notes", "remote-docs"]
     finally:
         server.stop()
 

@@ -88,6 +88,24 @@ def test_writes_replace_the_file_atomically_keeping_its_mode(project):
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_a_new_jolli_folder_is_ignored_by_git(project):
+    file = SourcesFile(project / ".jolli" / "sources.json")
+    with file.edit() as edit:
+        edit.config.virtual_sources["a"] = Entry(mount_path="/w/a")
+
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=project,
+                            capture_output=True, text=True, check=True).stdout
+    assert ".jolli" not in status
+    assert (project / ".jolli" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_an_existing_jolli_folder_gets_no_gitignore(project):
+    (project / ".jolli").mkdir()
+    with SourcesFile(project / ".jolli" / "sources.json").edit() as edit:
+        edit.config.virtual_sources["a"] = Entry(mount_path="/w/a")
+    assert not (project / ".jolli" / ".gitignore").exists()  # a team that commits its folder keeps doing so
+
+
 def test_nothing_is_written_when_the_edit_fails(project):
     path = project / ".jolli" / "sources.json"
     file = SourcesFile(path)
