@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jolli.errors import JolliError, NotFound, Unauthorized
 
-__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NotFound"]
+__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NoWebhooks", "NotFound"]
 
 
 class IntegrationNotFound(NotFound):
@@ -13,6 +13,13 @@ class IntegrationNotFound(NotFound):
 
 class BadSignature(Unauthorized):
     """A webhook whose signature (or token) is missing or does not verify. Never says what was expected."""
+
+
+class NoWebhooks(JolliError):
+    """A delivery to an integration whose provider plugin does not verify webhooks."""
+
+    status = 422
+    title = "Webhooks not supported"
 
 
 class LegacyJobError(JolliError):

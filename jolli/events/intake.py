@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from requests.structures import CaseInsensitiveDict
 
 from jolli.errors import InvalidInput, JolliError
-from jolli.events.errors import BadSignature, IntegrationNotFound
+from jolli.events.errors import BadSignature, IntegrationNotFound, NoWebhooks
 from jolli.events.status import DeliveryOutcome, Origin
 from jolli.events.store import ObservedChange, Producer, StoreResult, insert_delivery, store_changes
 from jolli.matching import IntegrationScope
@@ -82,13 +82,16 @@ def receive(integration: IntegrationInfo, headers: Mapping[str, str], body: byte
     headers = CaseInsensitiveDict(headers)
     if not integration.secret:
         raise BadSignature(
-            f"integration {integration.id} has no webhook secret; set one with "
-            "`jolli integration update --webhook-secret` and in the provider's webhook settings"
+            f"integration {integration.id} has no webhook secret; set one with PATCH /api/integrations/"
+            f"{integration.id} {{\"webhookSecret\": ...}} and the same secret in the provider's webhook settings"
         )
     try:
         verified = provider.verify_webhook(headers, body, integration.secret)
     except JolliError:
         verified = False
+    except NotImplementedError:
+        raise NoWebhooks(f"provider {provider.name!r} of integration {integration.id} does not receive webhooks; "
+                         "remove the webhook from the provider, or use a provider plugin that verifies them") from None
     if not verified:
         raise BadSignature("the webhook signature is missing or does not match this integration's secret")
     producer = integration.producer()

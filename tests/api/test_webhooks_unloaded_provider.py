@@ -25,3 +25,39 @@ def test_a_webhook_whose_provider_is_not_loaded_is_422(jolli_plugins: Plugins, j
     assert answer.status_code == 422 and answer.content_type == "application/problem+json"
     assert "provider 'github' is not available (plugin may not be installed)" in answer.json["detail"]
     assert jolli_client.get("/api/events").json["items"] == []
+
+
+class _Quiet:
+    """A provider plugin whose provider has no webhook verification (API calls only)."""
+
+    @staticmethod
+    def provider() -> Any:
+        from jolli.provider import GitProvider
+
+        class Quiet(GitProvider):
+            name, title, hosts = "quiet", "Quiet", ("quiet.example",)
+
+            def split_path(self, segments: Any) -> tuple[str, str] | None:
+                return (segments[0], segments[1]) if len(segments) == 2 else None
+
+        return Quiet()
+
+    from jolli import hookimpl
+
+    @hookimpl
+    def jolli_register_providers(self, registry: Any) -> None:
+        registry.add(self.provider())
+
+
+def test_a_webhook_for_a_provider_that_verifies_none_is_422_not_a_crash(
+        jolli_register_plugin: Any, jolli_client: Any) -> None:
+    jolli_register_plugin(_Quiet(), name="quiet")
+    from jolli.store.models import Integration, Org
+
+    integration = Integration.create(org=Org.get(), provider="quiet", host="quiet.example", webhook_secret="s")
+    answer = jolli_client.post(f"/api/webhooks/{integration.id}", data=b"{}",
+                               headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422 and answer.content_type == "application/problem+json"
+    assert "provider 'quiet' of integration" in answer.json["detail"] and "does not receive webhooks" in (
+        answer.json["detail"])
+    assert jolli_client.get("/api/events").json["items"] == []
