@@ -100,7 +100,7 @@ class EventJob(BaseModel):
 
     class Meta:
         table_name = "event_job"
-        indexes = ((("status", "run_after"), False),)
+        # The open jobs' partial index ``event_job_open`` (migration 0005) serves claims.
 
 
 class EventSpace(BaseModel):
