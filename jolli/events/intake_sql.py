@@ -20,6 +20,7 @@ from typing import Any
 
 from jolli.events import rawsql as raw
 from jolli.events.group_commit import GroupCommit
+from jolli.secrets import decrypt
 from jolli.store.db import database, is_postgres
 
 _sql = raw.sql
@@ -70,7 +71,8 @@ def _integration(integration_id: int) -> IntegrationInfo | None:
     if not rows:
         return None
     iid, org_id, org_name, provider, secret = rows[0]
-    return IntegrationInfo(int(iid), int(org_id), str(org_name), str(provider), secret)
+    return IntegrationInfo(int(iid), int(org_id), str(org_name), str(provider),
+                           None if secret is None else decrypt(secret))
 
 
 @dataclass
