@@ -93,16 +93,16 @@ def serve(host: str, port: int, workers: int | None, threads: int, access_log: b
     """Serve the API under gunicorn, migrating the database first."""
     import logging
 
+    from jolli.cli.db import upgrade_checked
     from jolli.store import db as store_db
-    from jolli.store.migrate import upgrade
 
-    url = database_url or store_db.database_url()
-    database = open_checked(url, require_current=False)
-    applied = upgrade(database)
-    store_db.close_database(database)  # no connection may cross the fork into the workers
-    workers = workers or default_workers()
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url = database_url or store_db.database_url()
+    database = open_checked(url, require_current=False)
+    applied = upgrade_checked(database)
+    store_db.close_database(database)  # no connection may cross the fork into the workers
+    workers = workers or default_workers()
     if applied:
         click.echo(f"applied migrations: {', '.join(applied)}", err=True)
     click.echo(

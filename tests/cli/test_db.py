@@ -35,7 +35,7 @@ def test_upgrade_defaults_to_the_embedded_sqlite_file(tmp_path: object) -> None:
 
 def test_status_lists_pending_then_applied(db_url: str) -> None:
     runner = CliRunner()
-    before = json.loads(runner.invoke(cli, ["db", "status", "--json", "--database-url", db_url]).output)
+    before = json.loads(runner.invoke(cli, ["db", "status", "--json", "--database-url", db_url]).output)["migrations"]
     assert [m["name"] for m in before] == NAMES and not any(m["applied"] for m in before)
     runner.invoke(cli, ["db", "upgrade", "--database-url", db_url])
     table = runner.invoke(cli, ["db", "status", "--database-url", db_url]).output
