@@ -163,6 +163,12 @@ class SpaceSourceCreateSchema(SpaceSourceSchema):
 class IntegrationSchema(contracts.IntegrationSchema):
     """An integration. ``webhookSecret`` and ``accessToken`` are write-only: never returned."""
 
+    previous_secret_valid_until = fields.AwareDateTime(
+        data_key="previousSecretValidUntil", dump_only=True, allow_none=True,
+        metadata={"description": "until when the webhook secret before the last change still verifies deliveries; "
+                                 "null when only the current one does"},
+    )
+
 
 class IntegrationCreateSchema(contracts.IntegrationSchema):
     """A new integration: a provider on a host, for one owner (or the whole host), optionally some repos."""
@@ -194,7 +200,14 @@ class IntegrationCreateSchema(contracts.IntegrationSchema):
         exclude = ("id", "webhook_url", "created_at", "updated_at")
 
 
-IntegrationPatchSchema = patch_schema(IntegrationCreateSchema, "IntegrationPatchSchema")
+class IntegrationPatchSchema(patch_schema(IntegrationCreateSchema, "IntegrationPatchBase")):  # type: ignore[misc]
+    """Fields to change (all optional). With ``webhookSecret``, ``previousSecretValidUntil`` keeps the secret
+    being replaced valid until then (both verify meanwhile); alone, it moves that time (null: stop now)."""
+
+    previous_secret_valid_until = fields.AwareDateTime(
+        data_key="previousSecretValidUntil", allow_none=True, load_default=missing,
+        metadata={"description": "until when the replaced webhook secret still verifies deliveries"},
+    )
 
 
 class HealthSchema(Schema):
