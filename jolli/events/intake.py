@@ -24,6 +24,7 @@ from jolli.events.fanout import event_jrn_for, pattern_accepts
 from jolli.events.intake_sql import IntegrationInfo
 from jolli.events.models import FANOUT_VERSION
 from jolli.events.tx import write_tx
+from jolli.log_limit import RateLimitedLog
 from jolli.provider import ZERO_SHA, CanonicalPush, WebhookIgnored
 from jolli.registry import get_plugins
 from jolli.store.db import is_postgres
@@ -82,15 +83,20 @@ def receive(integration: Any, headers: Mapping[str, str], body: bytes) -> Intake
     info = _info(integration)
     provider = get_plugins().provider(info.provider)
     if not info.secret:
+        _refused(info, "no webhook secret is set")
         raise BadSignature(
             f"integration {info.id} has no webhook secret; set one with "
             "`jolli integration update --webhook-secret` and in the provider's webhook settings"
         )
-    try:
-        verified = provider.verify_webhook(headers, body, info.secret)
-    except JolliError:
-        verified = False
-    if not verified:
+    candidates = [info.secret]
+    if info.previous_secret and info.previous_until is not None and utcnow() < info.previous_until:
+        candidates.append(info.previous_secret)  # a secret being rotated out: both verify until then
+    for secret in candidates:
+        failure = _failed_check(provider, headers, body, secret)
+        if failure is None:
+            break
+    if failure is not None:
+        _refused(info, failure)
         raise BadSignature("the webhook signature is missing or does not match this integration's secret")
     try:
         pushes = provider.parse_webhook(headers, body)
@@ -104,6 +110,24 @@ def receive(integration: Any, headers: Mapping[str, str], body: bytes) -> Intake
         raise InvalidInput(f"the webhook body cannot be parsed as a {provider.name} push: "
                            f"{type(exc).__name__}") from None
     return store_pushes(info, pushes)
+
+
+def _failed_check(provider: Any, headers: Mapping[str, str], body: bytes, secret: str) -> str | None:
+    """Which check of the delivery failed against ``secret`` (never the secret or the signature), or ``None``."""
+    try:
+        return None if provider.verify_webhook(headers, body, secret) else "signature missing or not matching"
+    except JolliError:
+        return "signature malformed"
+
+
+#: Refusals logged per (integration, check) at most once per this many seconds, with a count of the rest.
+REFUSAL_LOG_INTERVAL = 60.0
+_refusals = RateLimitedLog(log, REFUSAL_LOG_INTERVAL)
+
+
+def _refused(info: IntegrationInfo, check: str) -> None:
+    _refusals.warning((info.id, check), "webhook refused: integrationId=%s provider=%s check=%s",
+                      info.id, info.provider, check)
 
 
 def store_pushes(integration: Any, pushes: list[CanonicalPush]) -> IntakeResult:

@@ -22,6 +22,7 @@ from jolli.events import rawsql as raw
 from jolli.events.group_commit import GroupCommit
 from jolli.secrets import decrypt
 from jolli.store.db import database, is_postgres
+from jolli.store.models import Integration
 
 _sql = raw.sql
 _rows = raw.rows
@@ -37,6 +38,9 @@ class IntegrationInfo:
     org_name: str
     provider: str
     secret: str | None
+    #: The secret before the last change, verifying deliveries until ``previous_until`` (UTC) too.
+    previous_secret: str | None = None
+    previous_until: datetime | None = None
 
 
 #: Integrations read by this process, with when: a burst of deliveries reads each integration once a second.
@@ -64,15 +68,17 @@ def integration(integration_id: int, *, cached: bool = False) -> IntegrationInfo
 
 def _integration(integration_id: int) -> IntegrationInfo | None:
     rows = _rows(
-        "SELECT i.id, i.org_id, o.name, i.provider, i.webhook_secret FROM integration i "
-        "JOIN org o ON o.id = i.org_id WHERE i.id = ?",
+        "SELECT i.id, i.org_id, o.name, i.provider, i.webhook_secret, i.previous_webhook_secret, "
+        "i.previous_secret_until FROM integration i JOIN org o ON o.id = i.org_id WHERE i.id = ?",
         (integration_id,),
     )
     if not rows:
         return None
-    iid, org_id, org_name, provider, secret = rows[0]
+    iid, org_id, org_name, provider, secret, previous, until = rows[0]
     return IntegrationInfo(int(iid), int(org_id), str(org_name), str(provider),
-                           None if secret is None else decrypt(secret))
+                           None if secret is None else decrypt(secret),
+                           None if previous is None else decrypt(previous),
+                           Integration.previous_secret_until.python_value(until))
 
 
 @dataclass
