@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlsplit
 
-from marshmallow import RAISE, Schema, fields, missing, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 from jolli import contracts
 from jolli.contracts import NAME_HINT, NAME_RE, StrictSchema
@@ -170,6 +171,12 @@ class IntegrationSchema(contracts.IntegrationSchema):
     )
 
 
+def _no_credentials(url: str) -> None:
+    """A URL is stored and shown: a password in it would be too (the token belongs in ``accessToken``)."""
+    if "@" in urlsplit(url).netloc:
+        raise ValidationError("must not hold credentials (user:password@); give the token as accessToken")
+
+
 class IntegrationCreateSchema(contracts.IntegrationSchema):
     """A new integration: a provider on a host, for one owner (or the whole host), optionally some repos."""
 
@@ -187,7 +194,7 @@ class IntegrationCreateSchema(contracts.IntegrationSchema):
     installation_id = fields.String(data_key="installationId", allow_none=True, validate=validate.Length(max=128))
     api_base_url = fields.Url(
         data_key="apiBaseUrl", allow_none=True, require_tld=False, schemes={"http", "https"},
-        validate=validate.Length(max=512),
+        validate=[validate.Length(max=512), _no_credentials],
     )
     webhook_secret = fields.String(
         data_key="webhookSecret", load_only=True, allow_none=True, validate=validate.Length(min=1, max=512)
