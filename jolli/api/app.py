@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 from jolli.api.auth import authenticate
 from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
-from jolli.api.request import JolliRequest
+from jolli.api.request import JolliRequest, StrictJSONProvider
 from jolli.api.schemas import MAX_ID
 from jolli.store.db import database, database_url, open_database
 
@@ -30,7 +30,10 @@ WEBHOOK_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` that never overflows the store: an id beyond BIGINT becomes 0, which no row has (a 404)."""
+    """``<int:...>`` that never overflows the store: an id beyond BIGINT becomes 0, which no row has (a 404).
+    ASCII digits only (werkzeug's would take ``١``, an Arabic-Indic digit, as 1)."""
+
+    regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
         number = int(super().to_python(value))
@@ -55,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = StrictJSONProvider(app)  # no deep nesting, no duplicate keys in bodies
     app.url_map.converters["int"] = IdConverter
     open_database(app.config["DATABASE_URL"] or database_url())
 
