@@ -28,7 +28,9 @@ from werkzeug.datastructures import EnvironHeaders
 from jolli.api.request import read_body
 from jolli.api.schemas import MAX_ID
 from jolli.api.spec import doc
+from jolli.errors import InvalidInput
 from jolli.events.intake import load_integration, receive
+from jolli.json_input import MAX_DEPTH, parse, unstorable_text
 from jolli.store.db import database
 
 bp = Blueprint("webhooks", __name__)
@@ -46,8 +48,26 @@ def answer(integration_id: int, headers: Mapping[str, str], body_of: Callable[[]
     ``body_of`` is called only once the integration exists, so an unknown one is a 404 whatever its body.
     """
     integration = load_integration(integration_id)
-    result = receive(integration, headers, body_of())
+    body = body_of()
+    if b"\\ud" in body or b"\\uD" in body:  # a surrogate escape: rare, so the check costs nothing otherwise
+        _refuse_unstorable(body)
+    try:
+        result = receive(integration, headers, body)
+    except RecursionError:  # a provider's json.loads on a body nested ~1,000 deep
+        raise InvalidInput(f"the webhook body is nested deeper than {MAX_DEPTH} levels",
+                           fields={"_body": ["nested too deep"]}) from None
     return result.http_status, (_encode(result.to_dict()) + "\n").encode()
+
+
+def _refuse_unstorable(body: bytes) -> None:
+    """400 for a body holding a lone surrogate (``"\\ud800"``): valid JSON, but no text a database can store."""
+    try:
+        value = parse(body)
+    except ValueError:
+        return  # not JSON: the provider's parser answers that
+    if unstorable_text(value) is not None:
+        raise InvalidInput("the webhook body holds text that is not valid Unicode (a lone surrogate escape)",
+                           fields={"_body": ["must be valid Unicode text"]})
 
 
 @bp.post("/api/webhooks/<int:integration_id>")
