@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 TESTS = Path(__file__).parents[1]
 sys.path.insert(0, str(TESTS / "api"))
 sys.path.insert(0, str(TESTS / "events"))
+sys.path.insert(0, str(TESTS / "cli"))
+
+from served import JolliServer  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("api_fixtures", TESTS / "api" / "conftest.py")
 assert _spec is not None and _spec.loader is not None
@@ -21,3 +27,13 @@ client = _api_fixtures.client
 api = _api_fixtures.api
 other_api = _api_fixtures.other_api
 anonymous = _api_fixtures.anonymous
+
+
+@pytest.fixture(scope="module")
+def logged_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JolliServer]:
+    """A real ``jolli serve`` on a loopback port, with its access log and debug logging on (``server.log``)."""
+    server = JolliServer(tmp_path_factory.mktemp("server"), "--access-log", "--log-level", "debug").start()
+    try:
+        yield server
+    finally:
+        server.stop()

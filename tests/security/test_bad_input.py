@@ -7,19 +7,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import socket
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from apihelp import Api, assert_problem
 from flask import Flask
 from flask.testing import FlaskClient
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
-
-from served import JolliServer  # noqa: E402
+from served import JolliServer
 
 SECRET = "bad-input-secret"
 DEEP = ("[" * 1000 + "]" * 1000).encode()  # 2 KB
@@ -114,15 +109,6 @@ def test_non_ascii_digits_in_ids_are_404(api: Api, objects: dict[str, int]) -> N
     assert api.client.post("/api/webhooks/\u0661", data=b"{}").status_code == 404
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JolliServer]:
-    server = JolliServer(tmp_path_factory.mktemp("server")).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def raw_request(server: JolliServer, head: str, body: bytes) -> bytes:
     """Send bytes as they are (a client library would refuse to) and return the whole answer."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
@@ -137,7 +123,9 @@ def raw_request(server: JolliServer, head: str, body: bytes) -> bytes:
 @pytest.mark.parametrize("chunks", [b"zz\r\n{}\r\n0\r\n\r\n", b"2\r\n{}", b"5\r\n{}\r\n0\r\n\r\n",
                                     b"-1\r\n{}\r\n0\r\n\r\n"])
 @pytest.mark.parametrize("path", ["/api/sources", "/api/webhooks/1"])
-def test_malformed_chunked_encoding_is_400_on_a_real_server(server: JolliServer, path: str, chunks: bytes) -> None:
+def test_malformed_chunked_encoding_is_400_on_a_real_server(logged_server: JolliServer, path: str,
+                                                           chunks: bytes) -> None:
+    server = logged_server
     org = server.new_org()
     head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {org.token}\r\n"
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")

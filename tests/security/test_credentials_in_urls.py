@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from apihelp import Api, assert_problem
+from served import JolliServer
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
-
-from served import JolliServer  # noqa: E402
-
-from jolli.testing.helpers import CliRunner  # noqa: E402
+from jolli.testing.helpers import CliRunner
 
 PASSWORD = "PW-in-the-url-42"
 
@@ -28,16 +21,6 @@ def test_api_base_url_with_credentials_is_400_naming_the_field(api: Api, url: st
     ok = api.created("/api/integrations", {**body, "apiBaseUrl": "https://ghe.example.com/api/v3"})
     assert_problem(api.patch(f"/api/integrations/{ok['id']}", {"apiBaseUrl": url}), 400, "apiBaseUrl")
     assert api.get(f"/api/integrations/{ok['id']}").get_json()["apiBaseUrl"] == "https://ghe.example.com/api/v3"
-
-
-@pytest.fixture(scope="module")
-def logged_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JolliServer]:
-    """``jolli serve`` with its access log and debug logging on."""
-    server = JolliServer(tmp_path_factory.mktemp("server"), "--access-log", "--log-level", "debug").start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("pasted", [f"https://bob:{PASSWORD}@github.com/acme/app.git",
