@@ -13,13 +13,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from jolli.api.auth import authenticate
 from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
-from jolli.api.request import JolliRequest, StrictJSONProvider
+from jolli.api.request import JolliRequest, StrictJSONProvider, limit_reads
 from jolli.api.schemas import MAX_ID
 from jolli.store.db import database, database_url, open_database
 
@@ -27,6 +27,8 @@ from jolli.store.db import database, database_url, open_database
 MAX_CONTENT_LENGTH = 1024 * 1024
 #: Providers send push payloads of up to 25 MB (GitHub's documented cap).
 WEBHOOK_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+#: Seconds a request may go silent while its body arrives before it is answered 408.
+BODY_TIMEOUT = 10
 
 
 class IdConverter(IntegerConverter):
@@ -47,13 +49,14 @@ def _env_int(name: str, default: int) -> int:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the API app. ``config`` keys: ``DATABASE_URL`` (default :func:`database_url`),
-    ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``PUBLIC_URL`` (base of ``webhookUrl``)."""
+    ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``BODY_TIMEOUT``, ``PUBLIC_URL`` (base of ``webhookUrl``)."""
     app = Flask("jolli", static_folder=None)
     app.request_class = JolliRequest  # 413 for chunked bodies over the limit too
     app.config.update(
         DATABASE_URL=None,
         MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_BODY_BYTES", MAX_CONTENT_LENGTH),
         WEBHOOK_MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_WEBHOOK_BYTES", WEBHOOK_MAX_CONTENT_LENGTH),
+        BODY_TIMEOUT=_env_int("JOLLI_BODY_TIMEOUT", BODY_TIMEOUT),
         PUBLIC_URL=os.environ.get("JOLLI_PUBLIC_URL") or None,
     )
     if config:
@@ -88,6 +91,11 @@ def _register(app: Flask, target: str) -> None:
 
 
 def _connect() -> None:
+    """Read the body, then take a database connection: a slow sender holds a thread while its body arrives
+    (for at most ``BODY_TIMEOUT`` seconds of silence), never one of the pool's connections."""
+    limit_reads(request.environ, current_app.config["BODY_TIMEOUT"])
+    if request.method in ("POST", "PUT", "PATCH") and request.endpoint != "webhooks.receive_webhook":
+        request.get_data(cache=True)  # (the webhook view reads its own, larger, body with no connection held)
     database.connect(reuse_if_open=True)
 
 

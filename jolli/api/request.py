@@ -16,7 +16,13 @@ from typing import Any, cast
 from flask import Request
 from flask.json.provider import DefaultJSONProvider
 from gunicorn.http.errors import ParseException
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, RequestTimeout, UnsupportedMediaType
+from werkzeug.exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    RequestEntityTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 from werkzeug.wsgi import get_input_stream
 
 from jolli.json_input import loads_body
@@ -29,16 +35,26 @@ def check_not_truncated(environ: dict[str, Any], data: bytes, limit: int | None)
         raise RequestEntityTooLarge()
 
 
-#: What reading a broken body raises: gunicorn's parse errors (a bad chunk size, a missing terminator) and
-#: ``OSError`` (the connection cut, or a read timing out).
-UNREADABLE = (OSError, ParseException)
+#: What reading a broken body raises: gunicorn's parse errors (a bad chunk size, a missing terminator),
+#: ``OSError`` (the connection cut, or a read timing out) and werkzeug's ``ClientDisconnected`` (either of
+#: those, met while reading a declared ``Content-Length``).
+UNREADABLE = (OSError, ParseException, ClientDisconnected)
 
 
 def unreadable(exc: Exception) -> BadRequest | RequestTimeout:
     """The answer to a body the server could not read."""
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
         return RequestTimeout("the request body did not arrive in time")
     return BadRequest(f"the request body cannot be read: malformed or cut off ({type(exc).__name__})")
+
+
+def limit_reads(environ: dict[str, Any], seconds: float) -> None:
+    """Make every read of this request's body (and write of its answer) give up after ``seconds`` of silence:
+    a sender that stalls mid-request gets a 408 and frees its thread (gunicorn's socket, when served by it;
+    it resets the timeout for the next request on the connection)."""
+    sock = environ.get("gunicorn.socket")
+    if sock is not None and seconds > 0:
+        sock.settimeout(seconds)
 
 
 def read_body(environ: dict[str, Any], limit: int) -> bytes:
