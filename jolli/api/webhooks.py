@@ -25,7 +25,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.datastructures import EnvironHeaders
 
-from jolli.api.request import read_body
+from jolli.api.request import limit_reads, read_body
 from jolli.api.schemas import MAX_ID
 from jolli.api.spec import doc
 from jolli.errors import InvalidInput
@@ -48,6 +48,8 @@ def answer(integration_id: int, headers: Mapping[str, str], body_of: Callable[[]
     ``body_of`` is called only once the integration exists, so an unknown one is a 404 whatever its body.
     """
     integration = load_integration(integration_id)
+    if not database.is_closed():  # a slow sender holds a thread while its body arrives, never a connection
+        database.close()
     body = body_of()
     if b"\\ud" in body or b"\\uD" in body:  # a surrogate escape: rare, so the check costs nothing otherwise
         _refuse_unstorable(body)
@@ -98,8 +100,8 @@ class WebhookIntake:
             return self.wsgi_app(environ, start_response)
         number = int(found.group(1))
         limit = self.app.config["WEBHOOK_MAX_CONTENT_LENGTH"]
-        try:
-            database.connect(reuse_if_open=True)
+        limit_reads(environ, self.app.config["BODY_TIMEOUT"])
+        try:  # the database connects on first use (peewee's autoconnect) and is handed back below
             status, body = answer(number if number <= MAX_ID else 0, dict(EnvironHeaders(environ).items()),
                                   lambda: read_body(environ, limit))
         except Exception as exc:  # noqa: BLE001 - every error becomes the app's problem+json answer
