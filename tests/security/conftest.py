@@ -14,6 +14,7 @@ TESTS = Path(__file__).parents[1]
 sys.path.insert(0, str(TESTS / "api"))
 sys.path.insert(0, str(TESTS / "events"))
 sys.path.insert(0, str(TESTS / "cli"))
+sys.path.insert(0, str(TESTS / "providers"))
 
 from served import JolliServer  # noqa: E402
 
