@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,9 +37,9 @@ class IntegrationInfo:
     org_id: int
     org_name: str
     provider: str
-    secret: str | None
+    secret: str | None = field(repr=False)
     #: The secret before the last change, verifying deliveries until ``previous_until`` (UTC) too.
-    previous_secret: str | None = None
+    previous_secret: str | None = field(default=None, repr=False)
     previous_until: datetime | None = None
 
 
