@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
 from apihelp import Api
 from flask.testing import FlaskClient
+from served import JolliServer
 
 WEBHOOK_SECRET = "whsec-NEVER-LOGGED-1"
 NEW_SECRET = "whsec-NEVER-LOGGED-2"
@@ -91,3 +94,26 @@ def test_no_database_password_in_any_log_line(pg_url_with_password: str, caplog:
     store_db.close_database()
     text = all_log_text(caplog)
     assert DB_PASSWORD not in text and DB_PASSWORD not in response.get_data(as_text=True)
+
+
+def test_no_secret_in_the_log_of_jolli_serve_at_debug(logged_server: JolliServer) -> None:
+    """The issue's case: ``jolli serve --log-level debug --access-log`` while integrations are created and changed
+    over HTTP and deliveries come in."""
+    org = logged_server.new_org()
+    status, created = org.api("POST", "/api/integrations", {
+        "provider": "github", "host": "github.com", "owner": "acme", "webhookSecret": WEBHOOK_SECRET,
+        "accessToken": ACCESS_TOKEN})
+    assert status == 201, created
+    assert org.api("PATCH", f"/api/integrations/{created['id']}", {"webhookSecret": NEW_SECRET})[0] == 200
+    for secret in (NEW_SECRET, "wrong"):
+        signature = "sha256=" + hmac.new(secret.encode(), PUSH, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(f"{logged_server.url}/api/webhooks/{created['id']}", data=PUSH, headers={
+            "X-GitHub-Event": "push", "X-Hub-Signature-256": signature, "Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401
+    log = logged_server.log.read_text()
+    assert 'INSERT INTO "integration"' in log and "webhook refused" in log  # debug SQL and refusals are logged
+    for secret in (WEBHOOK_SECRET, NEW_SECRET, ACCESS_TOKEN, org.token, "jolli:fernet:"):
+        assert secret not in log
