@@ -13,13 +13,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from jolli.api.auth import authenticate
 from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
-from jolli.api.request import JolliRequest
+from jolli.api.request import JolliRequest, StrictJSONProvider, limit_reads
 from jolli.api.schemas import MAX_ID
 from jolli.store.db import database, database_url, open_database
 
@@ -27,10 +27,15 @@ from jolli.store.db import database, database_url, open_database
 MAX_CONTENT_LENGTH = 1024 * 1024
 #: Providers send push payloads of up to 25 MB (GitHub's documented cap).
 WEBHOOK_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+#: Seconds a request may go silent while its body arrives before it is answered 408.
+BODY_TIMEOUT = 10
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` that never overflows the store: an id beyond BIGINT becomes 0, which no row has (a 404)."""
+    """``<int:...>`` that never overflows the store: an id beyond BIGINT becomes 0, which no row has (a 404).
+    ASCII digits only (werkzeug's would take ``١``, an Arabic-Indic digit, as 1)."""
+
+    regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
         number = int(super().to_python(value))
@@ -44,18 +49,19 @@ def _env_int(name: str, default: int) -> int:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the API app. ``config`` keys: ``DATABASE_URL`` (default :func:`database_url`),
-    ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``PUBLIC_URL`` (base of ``webhookUrl``)."""
+    ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``BODY_TIMEOUT``, ``PUBLIC_URL`` (base of ``webhookUrl``)."""
     app = Flask("jolli", static_folder=None)
     app.request_class = JolliRequest  # 413 for chunked bodies over the limit too
     app.config.update(
         DATABASE_URL=None,
         MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_BODY_BYTES", MAX_CONTENT_LENGTH),
         WEBHOOK_MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_WEBHOOK_BYTES", WEBHOOK_MAX_CONTENT_LENGTH),
+        BODY_TIMEOUT=_env_int("JOLLI_BODY_TIMEOUT", BODY_TIMEOUT),
         PUBLIC_URL=os.environ.get("JOLLI_PUBLIC_URL") or None,
     )
     if config:
         app.config.update(config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = StrictJSONProvider(app)  # no deep nesting, no duplicate keys in bodies
     app.url_map.converters["int"] = IdConverter
     open_database(app.config["DATABASE_URL"] or database_url())
 
@@ -85,6 +91,11 @@ def _register(app: Flask, target: str) -> None:
 
 
 def _connect() -> None:
+    """Read the body, then take a database connection: a slow sender holds a thread while its body arrives
+    (for at most ``BODY_TIMEOUT`` seconds of silence), never one of the pool's connections."""
+    limit_reads(request.environ, current_app.config["BODY_TIMEOUT"])
+    if request.method in ("POST", "PUT", "PATCH") and request.endpoint != "webhooks.receive_webhook":
+        request.get_data(cache=True)  # (the webhook view reads its own, larger, body with no connection held)
     database.connect(reuse_if_open=True)
 
 

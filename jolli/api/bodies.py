@@ -73,9 +73,9 @@ def load(schema: Schema, data: Any, *, partial: bool = False) -> dict[str, Any]:
 
 def load_body(schema: Schema) -> dict[str, Any]:
     """The JSON object body loaded by ``schema``."""
-    data = request.get_json(silent=True, force=True)
-    if data is None and request.get_data(cache=True) in (b"", None):
+    if not request.get_data(cache=True):
         raise InvalidInput("the request needs a JSON object body", fields={"_body": ["missing body"]})
+    data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidInput(
             "the request body must be a JSON object (Content-Type: application/json)",

@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from jolli.errors import Ambiguous, Conflict, JolliError, NotFound, Unauthorized
+from jolli.log_limit import RateLimitedLog
 
 log = logging.getLogger("jolli.api")
 
@@ -125,8 +126,15 @@ def _out_of_range(exc: Exception) -> Response:
     )
 
 
+#: During an outage every request fails the same way: one line per kind of failure per this many seconds.
+OUTAGE_LOG_INTERVAL = 30.0
+_outage_log = RateLimitedLog(log, OUTAGE_LOG_INTERVAL)
+
+
 def _database_error(exc: peewee.DatabaseError) -> Response:
-    log.error("database error on %s %s: %s", request.method, request.path, type(exc).__name__, exc_info=exc)
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    _outage_log.error(type(exc).__name__, "database unavailable (%s: %s), answering 503; first seen on %s %s",
+                      type(exc).__name__, first_line, request.method, request.path)
     return problem(
         503, "Service unavailable", "the database is unavailable or not migrated (run `jolli db upgrade`)",
         headers={"Retry-After": "5"},
@@ -151,4 +159,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(peewee.OperationalError, _database_error)
     app.register_error_handler(peewee.InterfaceError, _database_error)
     app.register_error_handler(peewee.ProgrammingError, _database_error)
+    app.register_error_handler(peewee.DatabaseError, _database_error)  # e.g. a SQLite file that is not a database
     app.register_error_handler(Exception, _unexpected)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -48,8 +49,37 @@ def integration_dict(row: Integration) -> dict[str, Any]:
         "id": row.id, "provider": row.provider, "host": row.host, "owner": row.owner,
         "repos": rules.integration_repos(row), "name": row.name, "installation_id": row.installation_id,
         "api_base_url": row.api_base_url, "webhook_url": webhook_url(row.id), "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "updated_at": row.updated_at, "previous_secret_valid_until": _previous_until(row),
     }
+
+
+def _previous_until(row: Integration) -> datetime | None:
+    until = row.previous_secret_until
+    return until if row.previous_webhook_secret and until is not None and until > utcnow() else None
+
+
+def _previous_secret_updates(row: Integration, changes: dict[str, Any], updates: dict[str, Any]) -> None:
+    """The previous webhook secret after a PATCH: the replaced secret kept until ``previousSecretValidUntil``
+    when a new one comes with it; that time moved (null: dropped) when it comes alone; else dropped on change."""
+    if "previous_secret_valid_until" not in changes:
+        if "webhook_secret" in updates:
+            updates.update(previous_webhook_secret=None, previous_secret_until=None)
+        return
+    until = changes["previous_secret_valid_until"]
+    if until is not None and until <= utcnow():
+        raise InvalidInput("previousSecretValidUntil must be in the future (null ends the overlap now)",
+                           fields={"previousSecretValidUntil": ["must be in the future"]})
+    if until is None:
+        updates.update(previous_webhook_secret=None, previous_secret_until=None)
+    elif "webhook_secret" in updates and row.webhook_secret:
+        updates.update(previous_webhook_secret=row.webhook_secret, previous_secret_until=until)
+    elif row.previous_webhook_secret and "webhook_secret" not in updates:
+        updates["previous_secret_until"] = until
+    else:
+        raise InvalidInput(
+            "no webhook secret is being replaced: send previousSecretValidUntil with the new webhookSecret",
+            fields={"previousSecretValidUntil": ["needs a new webhookSecret in the same request"]},
+        )
 
 
 def get_integration(integration_id: int, org: Org) -> Integration:
@@ -188,9 +218,10 @@ def patch_integration(integration_id: int) -> dict[str, Any]:
     changes = load_body(IntegrationPatchSchema())
     current = {key: getattr(row, key) for key in WRITABLE}
     current["repos"] = rules.integration_repos(row)
-    values = checked(org, {**current, **changes}, exclude_id=row.id)
+    values = checked(org, {**current, **{k: v for k, v in changes.items() if k in WRITABLE}}, exclude_id=row.id)
     _check_sources_still_covered(row, values)
     updates = {key: values.get(key) for key in WRITABLE if values.get(key) != getattr(row, key)}
+    _previous_secret_updates(row, changes, updates)
     if updates:
         updates["updated_at"] = utcnow()
         Integration.update(**updates).where((Integration.id == row.id) & (Integration.org == org)).execute()

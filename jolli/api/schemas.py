@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlsplit
 
-from marshmallow import RAISE, Schema, fields, missing, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 from jolli import contracts
 from jolli.contracts import MAX_ID, NAME_HINT, NAME_RE, StrictSchema
@@ -162,6 +163,18 @@ class SpaceSourceCreateSchema(SpaceSourceSchema):
 class IntegrationSchema(contracts.IntegrationSchema):
     """An integration. ``webhookSecret`` and ``accessToken`` are write-only: never returned."""
 
+    previous_secret_valid_until = fields.AwareDateTime(
+        data_key="previousSecretValidUntil", dump_only=True, allow_none=True,
+        metadata={"description": "until when the webhook secret before the last change still verifies deliveries; "
+                                 "null when only the current one does"},
+    )
+
+
+def _no_credentials(url: str) -> None:
+    """A URL is stored and shown: a password in it would be too (the token belongs in ``accessToken``)."""
+    if "@" in urlsplit(url).netloc:
+        raise ValidationError("must not hold credentials (user:password@); give the token as accessToken")
+
 
 class IntegrationCreateSchema(contracts.IntegrationSchema):
     """A new integration: a provider on a host, for one owner (or the whole host), optionally some repos."""
@@ -180,7 +193,7 @@ class IntegrationCreateSchema(contracts.IntegrationSchema):
     installation_id = fields.String(data_key="installationId", allow_none=True, validate=validate.Length(max=128))
     api_base_url = fields.Url(
         data_key="apiBaseUrl", allow_none=True, require_tld=False, schemes={"http", "https"},
-        validate=validate.Length(max=512),
+        validate=[validate.Length(max=512), _no_credentials],
     )
     webhook_secret = fields.String(
         data_key="webhookSecret", load_only=True, allow_none=True, validate=validate.Length(min=1, max=512)
@@ -193,7 +206,14 @@ class IntegrationCreateSchema(contracts.IntegrationSchema):
         exclude = ("id", "webhook_url", "created_at", "updated_at")
 
 
-IntegrationPatchSchema = patch_schema(IntegrationCreateSchema, "IntegrationPatchSchema")
+class IntegrationPatchSchema(patch_schema(IntegrationCreateSchema, "IntegrationPatchBase")):  # type: ignore[misc]
+    """Fields to change (all optional). With ``webhookSecret``, ``previousSecretValidUntil`` keeps the secret
+    being replaced valid until then (both verify meanwhile); alone, it moves that time (null: stop now)."""
+
+    previous_secret_valid_until = fields.AwareDateTime(
+        data_key="previousSecretValidUntil", allow_none=True, load_default=missing,
+        metadata={"description": "until when the replaced webhook secret still verifies deliveries"},
+    )
 
 
 class HealthSchema(Schema):

@@ -27,7 +27,8 @@ SchemaRef = type[Schema] | Schema
 STATUS_TEXT = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 400: "Invalid input",
     401: "Not authenticated (bearer token missing, unknown or revoked; for webhooks, a bad signature)", 404: "Not found (or another org's)",
-    405: "Method not allowed", 409: "Conflict", 413: "Body too large", 414: "URI too long", 422: "Not available",
+    405: "Method not allowed", 408: "Body stalled (silent for the body timeout)", 409: "Conflict",
+    413: "Body too large", 414: "URI too long", 415: "Body not sent as application/json", 422: "Not available",
     500: "Unexpected error", 503: "Database unavailable",
 }
 _CONVERTER_TYPES: dict[str, dict[str, Any]] = {"int": {"type": "integer", "minimum": 0}, "default": {"type": "string"}}
@@ -78,7 +79,7 @@ def _operation(info: Mapping[str, Any], public: bool, has_path_args: bool) -> di
     if info["body"] is not None or info["query"] is not None:
         errors.add(400)
     if info["body"] is not None:
-        errors.add(413)
+        errors.update((408, 413, 415))
     for status in sorted(errors):
         responses[str(status)] = {"description": STATUS_TEXT.get(status, str(status)), "content": _content("Problem", PROBLEM_MIME)}
     op: dict[str, Any] = {"summary": info["summary"], "tags": [info["tag"]], "responses": responses}

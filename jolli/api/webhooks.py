@@ -25,10 +25,12 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.datastructures import EnvironHeaders
 
-from jolli.api.request import read_body
+from jolli.api.request import limit_reads, read_body
 from jolli.api.schemas import MAX_ID
 from jolli.api.spec import doc
+from jolli.errors import InvalidInput
 from jolli.events.intake import load_integration, receive
+from jolli.json_input import MAX_DEPTH, parse, unstorable_text
 from jolli.store.db import database
 
 bp = Blueprint("webhooks", __name__)
@@ -46,8 +48,28 @@ def answer(integration_id: int, headers: Mapping[str, str], body_of: Callable[[]
     ``body_of`` is called only once the integration exists, so an unknown one is a 404 whatever its body.
     """
     integration = load_integration(integration_id)
-    result = receive(integration, headers, body_of())
+    if not database.is_closed():  # a slow sender holds a thread while its body arrives, never a connection
+        database.close()
+    body = body_of()
+    if b"\\ud" in body or b"\\uD" in body:  # a surrogate escape: rare, so the check costs nothing otherwise
+        _refuse_unstorable(body)
+    try:
+        result = receive(integration, headers, body)
+    except RecursionError:  # a provider's json.loads on a body nested ~1,000 deep
+        raise InvalidInput(f"the webhook body is nested deeper than {MAX_DEPTH} levels",
+                           fields={"_body": ["nested too deep"]}) from None
     return result.http_status, (_encode(result.to_dict()) + "\n").encode()
+
+
+def _refuse_unstorable(body: bytes) -> None:
+    """400 for a body holding a lone surrogate (``"\\ud800"``): valid JSON, but no text a database can store."""
+    try:
+        value = parse(body)
+    except ValueError:
+        return  # not JSON: the provider's parser answers that
+    if unstorable_text(value) is not None:
+        raise InvalidInput("the webhook body holds text that is not valid Unicode (a lone surrogate escape)",
+                           fields={"_body": ["must be valid Unicode text"]})
 
 
 @bp.post("/api/webhooks/<int:integration_id>")
@@ -78,8 +100,8 @@ class WebhookIntake:
             return self.wsgi_app(environ, start_response)
         number = int(found.group(1))
         limit = self.app.config["WEBHOOK_MAX_CONTENT_LENGTH"]
-        try:
-            database.connect(reuse_if_open=True)
+        limit_reads(environ, self.app.config["BODY_TIMEOUT"])
+        try:  # the database connects on first use (peewee's autoconnect) and is handed back below
             status, body = answer(number if number <= MAX_ID else 0, dict(EnvironHeaders(environ).items()),
                                   lambda: read_body(environ, limit))
         except Exception as exc:  # noqa: BLE001 - every error becomes the app's problem+json answer

@@ -57,6 +57,22 @@ def _create_hint(url: str, message: str) -> str:
             "then run the command again")
 
 
+def upgrade_checked(database: Any) -> list[str]:
+    """Apply pending migrations, then check the keys decrypt every stored secret (creating the key file when
+    none exists and nothing is encrypted yet); exit 2 naming the fix otherwise, with nothing changed."""
+    from jolli.secrets import SecretKeyError
+    from jolli.store.encryption import check_keys
+    from jolli.store.migrate import upgrade
+
+    try:
+        applied: list[str] = upgrade(database)
+        check_keys(database)
+    except SecretKeyError as exc:
+        database.close()
+        fail(exc.message)
+    return applied
+
+
 @click.group()
 def db() -> None:
     """The database schema (SQLite by default; PostgreSQL via JOLLI_DATABASE_URL)."""
@@ -68,10 +84,9 @@ def db() -> None:
 def upgrade_command(database_url: str | None, as_json: bool) -> None:
     """Apply every pending migration (safe to run again: it then does nothing)."""
     from jolli.store import db as store_db
-    from jolli.store.migrate import upgrade
 
     database = open_checked(database_url, require_current=False)
-    applied = upgrade(database)
+    applied = upgrade_checked(database)
     database.close()
     target = store_db.display_url(database_url or store_db.database_url())
     if as_json:
@@ -88,13 +103,38 @@ def upgrade_command(database_url: str | None, as_json: bool) -> None:
 @database_url_option
 @click.option("--json", "as_json", is_flag=True, help="Print the migrations as JSON.")
 def status_command(database_url: str | None, as_json: bool) -> None:
-    """List the migrations and whether each is applied."""
+    """List the migrations and whether each is applied, and whether the stored secrets are encrypted."""
+    from jolli.secrets import SecretKeyError
+    from jolli.store import encryption
     from jolli.store.migrate import status
 
     database = open_checked(database_url, require_current=False)
-    rows = status(database)
-    database.close()
+    try:
+        rows = status(database)
+        secrets = encryption.status(database) if database.table_exists("integration") else None
+    except SecretKeyError as exc:
+        fail(exc.message)
+    finally:
+        database.close()
     if as_json:
-        emit_json([{"name": name, "applied": applied} for name, applied in rows])
-    else:
-        table(["migration", "applied"], [(name, "yes" if applied else "pending") for name, applied in rows])
+        emit_json({"migrations": [{"name": name, "applied": applied} for name, applied in rows],
+                   "secrets": secrets.to_dict() if secrets else None})
+        return
+    table(["migration", "applied"], [(name, "yes" if applied else "pending") for name, applied in rows])
+    if secrets is not None:
+        click.echo(describe_secrets(secrets))
+
+
+def describe_secrets(secrets: Any) -> str:
+    """One line on the stored secrets: how many are encrypted, with how many keys from where."""
+    keys = f"{secrets.keys} key(s) from {secrets.key_origin}" if secrets.keys else "no key configured"
+    if secrets.encrypted and not secrets.keys:
+        from jolli.secrets import missing_key_error
+
+        keys += f" ({missing_key_error().message})"
+    line = f"secrets: {secrets.encrypted} encrypted, {secrets.plain} plain; {keys}"
+    if secrets.plain:
+        line += " (run `jolli db upgrade` to encrypt the plain ones)"
+    if secrets.older_key and secrets.keys:
+        line += f"; {secrets.older_key} under an older key (run `jolli secrets rotate`)"
+    return line

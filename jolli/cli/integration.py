@@ -45,10 +45,13 @@ def list_(as_json: bool, server: str | None) -> None:
 @json_option
 @server_option
 def match(repo: str, as_json: bool, server: str | None) -> None:
-    """Which integration covers REPO (any URL form). Exit 1 when none does, 2 when several do."""
+    """Which integration covers REPO (any URL form). Exit 1 when none does, 2 when several do.
+
+    Only the coordinate is sent (credentials in a pasted URL never leave this machine or reach a log)."""
     from jolli.client import ApiError
     from jolli.local.linking import describe_integration
 
+    repo = sent_coordinate(repo)
     with cli_errors():
         with require_client(server, "matching") as client:
             try:
@@ -71,3 +74,16 @@ def match(repo: str, as_json: bool, server: str | None) -> None:
             emit_json({"repo": repo, "integration": found, "candidates": []})
         else:
             click.echo(describe_integration(found))
+
+
+def sent_coordinate(text: str) -> str:
+    """What ``match`` sends and prints for a pasted address: its canonical coordinate when this machine can tell
+    it (``github.com/org/repo``), else the address with its credentials and secret parameters masked (the
+    server drops them either way, and knows the org's self-hosted hosts)."""
+    from jolli.coordinates import mask_credentials, normalize
+    from jolli.errors import InvalidInput
+
+    try:
+        return str(normalize(text))
+    except InvalidInput:
+        return mask_credentials(text)

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "plugins": "jolli.cli.plugins_cmd:plugins",
     "serve": "jolli.cli.serve:serve",
     "db": "jolli.cli.db:db",
+    "secrets": "jolli.cli.secrets:secrets",
     "org": "jolli.cli.admin:org",
     "token": "jolli.cli.admin:token",
     "login": "jolli.cli.login:login",

@@ -2,6 +2,9 @@
 
 The database is migrated first (``upgrade``, in the master, before any worker starts); each worker then
 builds its own app with :func:`jolli.api.app.create_app`, so no database connection crosses a fork.
+Workers are gunicorn's threaded ones: a sender that stalls mid-request holds one thread (never a database
+connection) until the app's body timeout answers it 408, so a few dozen of them leave every other request
+answered. Behind a buffering proxy (docs/security.md) no slow sender reaches the workers at all.
 With nothing configured it serves the embedded SQLite file under ``$JOLLI_HOME``.
 """
 
@@ -21,6 +24,17 @@ def default_workers() -> int:
     if raw.isdigit() and int(raw) > 0:
         return int(raw)
     return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+#: Threads per worker by default: a stalled sender holds one for at most the body timeout, so this many
+#: stalled connections per worker still leave the others answered.
+DEFAULT_THREADS = 32
+
+
+def default_threads() -> int:
+    """``$JOLLI_THREADS``, else :data:`DEFAULT_THREADS`."""
+    raw = os.environ.get("JOLLI_THREADS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
 
 
 def bind_address(host: str, port: int) -> str:
@@ -84,32 +98,34 @@ def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="JOLLI_PORT")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes (default: $JOLLI_WORKERS, else 2 x CPUs + 1, at most 8).")
-@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Threads per worker (more than 1 uses gunicorn's gthread workers).")
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help=f"Threads per worker (default: $JOLLI_THREADS, else {DEFAULT_THREADS}; gunicorn's gthread "
+                   "workers; 1 means sync workers, which one slow sender per worker can stall).")
 @click.option("--access-log/--no-access-log", default=False, help="Log each request to stderr.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, envvar="JOLLI_LOG_LEVEL",
               help="jolli's log level (debug adds a line per accepted webhook delivery).")
 @database_url_option
-def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool, log_level: str,
+def serve(host: str, port: int, workers: int | None, threads: int | None, access_log: bool, log_level: str,
           database_url: str | None) -> None:
     """Serve the API under gunicorn, migrating the database first."""
     import logging
 
+    from jolli.cli.db import upgrade_checked
     from jolli.store import db as store_db
-    from jolli.store.migrate import upgrade
 
-    url = database_url or store_db.database_url()
-    database = open_checked(url, require_current=False)
-    applied = upgrade(database)
-    store_db.close_database(database)  # no connection may cross the fork into the workers
-    workers = workers or default_workers()
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url = database_url or store_db.database_url()
+    database = open_checked(url, require_current=False)
+    applied = upgrade_checked(database)
+    store_db.close_database(database)  # no connection may cross the fork into the workers
+    workers = workers or default_workers()
+    threads = threads or default_threads()
     if applied:
         click.echo(f"applied migrations: {', '.join(applied)}", err=True)
     click.echo(
-        f"jolli serving http://{bind_address(host, port)}/api with {workers} worker(s); "
+        f"jolli serving http://{bind_address(host, port)}/api with {workers} worker(s) x {threads} thread(s); "
         f"database {store_db.display_url(url)}",
         err=True,
     )

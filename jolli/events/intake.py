@@ -13,7 +13,9 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
@@ -21,11 +23,14 @@ from jolli.errors import InvalidInput, JolliError
 from jolli.events.errors import BadSignature, IntegrationNotFound, NoWebhooks
 from jolli.events.status import DeliveryOutcome, Origin
 from jolli.events.store import ObservedChange, Producer, StoreResult, insert_delivery, store_changes
+from jolli.log_limit import RateLimitedLog
 from jolli.matching import IntegrationScope
 from jolli.provider import CanonicalPush, WebhookIgnored
 from jolli.registry import get_plugins
+from jolli.secrets import decrypt
 from jolli.store import sql as raw
 from jolli.store.db import database
+from jolli.store.models import Integration, utcnow
 from jolli.store.sql import write_tx
 
 log = logging.getLogger(__name__)
@@ -39,8 +44,11 @@ class IntegrationInfo:
     org_id: int
     org_name: str
     provider: str
-    secret: str | None
+    secret: str | None = field(repr=False)  # decrypted; never in a log line or a traceback
     scope: IntegrationScope
+    #: The secret before the last change, verifying deliveries until ``previous_until`` (UTC) too.
+    previous_secret: str | None = field(default=None, repr=False)
+    previous_until: datetime | None = None
 
     def producer(self) -> Producer:
         return Producer(self.org_id, self.org_name, self.id, self.provider, self.scope)
@@ -59,17 +67,21 @@ def load_integration(integration_id: int, *, cached: bool = True) -> Integration
     if hit is not None and time.monotonic() - hit[0] < INTEGRATION_TTL:
         return hit[1]
     rows = raw.rows(
-        "SELECT i.id, i.org_id, o.name, i.provider, i.webhook_secret, i.host, i.owner, i.repos FROM integration i "
+        "SELECT i.id, i.org_id, o.name, i.provider, i.webhook_secret, i.host, i.owner, i.repos, "
+        "i.previous_webhook_secret, i.previous_secret_until FROM integration i "
         "JOIN org o ON o.id = i.org_id WHERE i.id = ?",
         (integration_id,),
     )
     if not rows:
         _integrations.pop(key, None)
         raise IntegrationNotFound(f"no integration {integration_id}; check the webhook URL")
-    iid, org_id, org_name, provider, secret, host, owner, repos = rows[0]
+    iid, org_id, org_name, provider, secret, host, owner, repos, previous, until = rows[0]
     scope = IntegrationScope(id=int(iid), provider=str(provider), host=str(host), owner=owner or None,
                              repos=frozenset(json.loads(repos)) if repos else None)
-    found = IntegrationInfo(int(iid), int(org_id), str(org_name), str(provider), secret, scope)
+    found = IntegrationInfo(int(iid), int(org_id), str(org_name), str(provider),
+                            None if secret is None else decrypt(secret), scope,
+                            None if previous is None else decrypt(previous),
+                            Integration.previous_secret_until.python_value(until))
     if len(_integrations) > 10_000:
         _integrations.clear()
     _integrations[key] = (time.monotonic(), found)
@@ -81,18 +93,21 @@ def receive(integration: IntegrationInfo, headers: Mapping[str, str], body: byte
     provider = get_plugins().provider(integration.provider)
     headers = CaseInsensitiveDict(headers)
     if not integration.secret:
+        _refused(integration, "no webhook secret is set")
         raise BadSignature(
             f"integration {integration.id} has no webhook secret; set one with PATCH /api/integrations/"
             f"{integration.id} {{\"webhookSecret\": ...}} and the same secret in the provider's webhook settings"
         )
-    try:
-        verified = provider.verify_webhook(headers, body, integration.secret)
-    except JolliError:
-        verified = False
-    except NotImplementedError:
-        raise NoWebhooks(f"provider {provider.name!r} of integration {integration.id} does not receive webhooks; "
-                         "remove the webhook from the provider, or use a provider plugin that verifies them") from None
-    if not verified:
+    candidates = [integration.secret]
+    if integration.previous_secret and integration.previous_until is not None and utcnow() < integration.previous_until:
+        candidates.append(integration.previous_secret)  # a secret being rotated out: both verify until then
+    failure: str | None = None
+    for secret in candidates:
+        failure = _failed_check(provider, integration, headers, body, secret)
+        if failure is None:
+            break
+    if failure is not None:
+        _refused(integration, failure)
         raise BadSignature("the webhook signature is missing or does not match this integration's secret")
     producer = integration.producer()
     try:
@@ -108,6 +123,28 @@ def receive(integration: IntegrationInfo, headers: Mapping[str, str], body: byte
         raise InvalidInput(f"the webhook body cannot be parsed as a {provider.name} push: "
                            f"{type(exc).__name__}") from None
     return accept(integration, pushes)
+
+
+def _failed_check(provider: Any, integration: IntegrationInfo, headers: Mapping[str, str], body: bytes,
+                  secret: str) -> str | None:
+    """Which check of the delivery failed against ``secret`` (never the secret or the signature), or ``None``."""
+    try:
+        return None if provider.verify_webhook(headers, body, secret) else "signature missing or not matching"
+    except JolliError:
+        return "signature malformed"
+    except NotImplementedError:
+        raise NoWebhooks(f"provider {provider.name!r} of integration {integration.id} does not receive webhooks; "
+                         "remove the webhook from the provider, or use a provider plugin that verifies them") from None
+
+
+#: Refusals logged per (integration, check) at most once per this many seconds, with a count of the rest.
+REFUSAL_LOG_INTERVAL = 60.0
+_refusals = RateLimitedLog(log, REFUSAL_LOG_INTERVAL)
+
+
+def _refused(integration: IntegrationInfo, check: str) -> None:
+    _refusals.warning((integration.id, check), "webhook refused: integrationId=%s provider=%s check=%s",
+                      integration.id, integration.provider, check)
 
 
 def accept(integration: IntegrationInfo, pushes: list[CanonicalPush]) -> StoreResult:

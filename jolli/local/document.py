@@ -7,11 +7,11 @@ schemas (:func:`jolli.local.schema.load_with_schema`), which accept or list ever
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
 
+from jolli import json_input
 from jolli.local.records import (
     COORDINATE_PATTERN,
     NAME_PATTERN,
@@ -50,8 +50,9 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> DuplicateKeys:
 
 
 def parse_json(text: str) -> Any:
-    """``json.loads`` keeping track of duplicate keys (see :func:`duplicate_keys`)."""
-    return json.loads(text, object_pairs_hook=_pairs_hook)
+    """``json.loads`` keeping track of duplicate keys (see :func:`duplicate_keys`); too deep a document is a
+    ``JSONDecodeError`` (:func:`jolli.json_input.parse`)."""
+    return json_input.parse(text, object_pairs_hook=_pairs_hook)
 
 
 def duplicate_keys(value: Any, where: str = "") -> list[str]:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -134,8 +135,31 @@ class PooledPostgres(_Counting, PooledPostgresqlDatabase):
             self._returned_at.clear()  # only pooled (idle) connections have an entry
 
 
+class HideSqlParameters(logging.Filter):
+    """peewee logs every statement at DEBUG as ``(sql, params)``: the parameters can be webhook secrets, access
+    tokens or their ciphertexts, so only the statement is logged, with the number of parameters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, tuple) and len(record.msg) == 2:
+            sql, params = record.msg
+            record.msg = "%s -- %d parameter(s), not logged"
+            record.args = (sql, len(params or ()))
+        return True
+
+
+_SQL_FILTER = HideSqlParameters()
+
+
+def hide_sql_parameters() -> None:
+    """Install :class:`HideSqlParameters` on peewee's logger (idempotent)."""
+    logger = logging.getLogger("peewee")
+    if _SQL_FILTER not in logger.filters:
+        logger.addFilter(_SQL_FILTER)
+
+
 def open_database(url: str | None = None) -> peewee.Database:
     """Point the shared proxy at the database for ``url`` (default: :func:`database_url`) and return it."""
+    hide_sql_parameters()
     db = make_database(url or database_url())
     database.initialize(db)
     return db

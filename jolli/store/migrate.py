@@ -11,12 +11,13 @@ a lock (PostgreSQL advisory lock, or a file lock beside the SQLite file) seriali
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import peewee
-from playhouse.migrations import Runner
+from playhouse.migrations import Migration, Runner
 
 log = logging.getLogger("jolli.store.migrate")
 
@@ -84,3 +85,15 @@ def status(database: peewee.Database | peewee.DatabaseProxy, directory: Path | s
 def pending(database: peewee.Database | peewee.DatabaseProxy) -> list[str]:
     """Names of the migrations not applied yet."""
     return [name for name, applied in status(database) if not applied]
+
+
+@functools.cache
+def shipped() -> tuple[str, ...]:
+    """The names of the migrations this version of jolli ships, in order (read once per process)."""
+    return tuple(m.name for m in Migration.load_directory(str(MIGRATIONS_DIR)))
+
+
+def not_applied(database: peewee.Database | peewee.DatabaseProxy) -> list[str]:
+    """The shipped migrations the database has not applied, in one query (for the health check)."""
+    applied = {row[0] for row in _real(database).execute_sql(f'SELECT name FROM "{HISTORY_TABLE}"').fetchall()}
+    return [name for name in shipped() if name not in applied]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import peewee
 
+from jolli import secrets
 from jolli.store.db import database
 
 
@@ -32,6 +33,21 @@ class UTCDateTimeField(peewee.DateTimeField):
         if isinstance(result, datetime) and result.tzinfo is None:
             result = result.replace(tzinfo=UTC)
         return result
+
+
+class EncryptedTextField(peewee.TextField):
+    """Text stored encrypted (:mod:`jolli.secrets`): written with the newest key, read back as plain text.
+
+    Plain values stored before migration 0006 read back as they are; ``jolli secrets rotate`` and the
+    migration encrypt them."""
+
+    def db_value(self, value: str | None) -> str | None:
+        if value is None or secrets.is_encrypted(value):
+            return value
+        return secrets.encrypt(value)
+
+    def python_value(self, value: str | None) -> str | None:
+        return None if value is None else secrets.decrypt(value)
 
 
 class BaseModel(peewee.Model):
@@ -71,8 +87,11 @@ class Integration(BaseModel):
     name = peewee.CharField(max_length=128, null=True)
     installation_id = peewee.CharField(max_length=128, null=True)
     api_base_url = peewee.CharField(max_length=512, null=True)
-    webhook_secret = peewee.CharField(max_length=512, null=True)  # write-only in the API
-    access_token = peewee.CharField(max_length=2048, null=True)  # write-only in the API
+    webhook_secret = EncryptedTextField(null=True)  # write-only in the API
+    access_token = EncryptedTextField(null=True)  # write-only in the API
+    #: The secret before the last change, still verifying deliveries until ``previous_secret_until``.
+    previous_webhook_secret = EncryptedTextField(null=True)
+    previous_secret_until = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
 

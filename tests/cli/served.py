@@ -55,8 +55,9 @@ def base_env(tmp: Path) -> dict[str, str]:
 class JolliServer:
     """``jolli serve`` on a free loopback port with its own SQLite file."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, *args: str) -> None:
         self.tmp = tmp
+        self.args = list(args)  # more ``jolli serve`` options
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = "sqlite:///" + str(tmp / "server.db")
@@ -68,7 +69,7 @@ class JolliServer:
         run_jolli(["db", "upgrade"], self.env)
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                JOLLI + ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "2"],
+                JOLLI + ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "2", *self.args],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 60

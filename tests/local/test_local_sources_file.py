@@ -39,6 +39,8 @@ CORRUPT = [
      "virtualSources.a.repo: must be a repo coordinate"),
     ('{"version": 1, "virtualSources": {"a": {"mountPath": "/x", "path": "/y"}}}', "virtualSources.a.path: Unknown"),
     ('{"mounts": {}}', "version: Missing data for required field"),
+    ('{"version": 1, "x": ' + "[" * 1000 + "]" * 1000 + "}", "is not valid JSON: nested deeper than 64 levels"),
+    ('{"version": 1, "x": ' + "[" * 64 + "]" * 64 + "}", "is not valid JSON: nested deeper than 64 levels"),
 ]
 
 
