@@ -147,8 +147,19 @@ def _refused(integration: IntegrationInfo, check: str) -> None:
                       integration.id, integration.provider, check)
 
 
+#: The longest ref, coordinate and commit id a delivery may name (the same rule on SQLite and PostgreSQL).
+MAX_REF, MAX_REPO, MAX_SHA = 255 + len("refs/heads/"), 512, 64
+
+
 def accept(integration: IntegrationInfo, pushes: list[CanonicalPush]) -> StoreResult:
-    """Store the pushes of a verified delivery to ``integration``, within its scope."""
+    """Store the pushes of a verified delivery to ``integration``, within its scope; 400 for a push whose
+    ref, repo or commit ids are longer than any store keeps."""
+    for push in pushes:
+        for name, value, limit in (("ref", push.ref, MAX_REF), ("repository", push.repo, MAX_REPO),
+                                   ("before", push.before, MAX_SHA), ("after", push.after, MAX_SHA)):
+            if len(value or "") > limit:
+                raise InvalidInput(f"the delivery's {name} is {len(value)} characters long; at most {limit} are "
+                                   "accepted", fields={name: [f"at most {limit} characters"]})
     return store_changes(integration.producer(), [ObservedChange.from_push(p, Origin.WEBHOOK) for p in pushes],
                          record_delivery=True)
 

@@ -84,11 +84,14 @@ class Heartbeat:
                         self.job_id, self.holder, self.seconds
                     )
                 if not ok:
-                    log.warning("lease lost jobId=%s sourceId=%s branch=%s", self.job_id, self.source_id, self.branch)
+                    if not self._stop.is_set():  # the job finished (and gave the lease back) meanwhile: no loss
+                        log.warning("lease lost jobId=%s sourceId=%s branch=%s", self.job_id, self.source_id,
+                                    self.branch)
                     self.lost.set()
                     return
         except Exception as exc:  # noqa: BLE001 - a failed renewal is a lost lease, not a crash
-            log.warning("lease renewal failed jobId=%s: %s", self.job_id, type(exc).__name__)
+            if not self._stop.is_set():
+                log.warning("lease renewal failed jobId=%s: %s", self.job_id, type(exc).__name__)
             self.lost.set()
         finally:
             if not database.is_closed():

@@ -311,3 +311,12 @@ def test_an_accepted_delivery_is_logged_at_debug_and_a_duplicate_at_info(
         github(client, integration.id, data.replace(b"master", b"main"), delivery="d-4")
     lines = [r.getMessage() for r in caplog.records if r.name == "jolli.events.store"]
     assert any("deliveryId=d-4 status=accepted eventIds=[" in line for line in lines), lines
+
+
+def test_a_signed_push_with_a_megabyte_ref_is_400_on_either_store(client: FlaskClient, db: object) -> None:
+    integration = make_integration(make_org("acme"), secret=SECRET)
+    make_source(make_org("other"), "src", "github.com/acme/app", branch=None)
+    data = (b'{"ref": "refs/heads/' + b"b" * 1_000_000 + b'", "before": "' + b"1" * 40 + b'", "after": "'
+            + b"2" * 40 + b'", "repository": {"full_name": "acme/app", "html_url": "https://github.com/acme/app"}}')
+    assert_problem(github(client, integration.id, data), 400, "ref", text="at most 266")
+    assert not SourceEvent.select().exists() and not WebhookDelivery.select().exists()
