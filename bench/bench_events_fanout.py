@@ -5,7 +5,9 @@ Run by hand (not by the tests)::
     python bench/bench_events_fanout.py [--spaces 1000] [--store sqlite|postgres|both]
 
 Prints, per store: the seconds the worker needs for the one fanout event (target: under 2 s) and for the
-same push queued as 1,000 legacy per-space jobs, and the ratio (target: at least 10x).
+same push queued as 1,000 legacy per-space jobs, and the ratio (target: at least 10x); then the cost of one
+legacy job against one fanout event with one space (200 sources bound to one space each, one push each;
+target: within 2x; the legacy jobs are for the same 200 pushes, one each).
 """
 
 from __future__ import annotations
@@ -71,6 +73,39 @@ def run(store: str, spaces: int) -> tuple[float, float]:
     return results[0], results[1]
 
 
+def one_space_events(store: str, legacy_jobs: bool, count: int = 200) -> float:
+    """Seconds per fanout event with one space (``count`` sources, one space and one push each), or per
+    legacy job for the same pushes (``legacy_jobs``)."""
+    from jolli.events import legacy
+    from jolli.events.config import EventSettings
+    from jolli.events.intake import accept, load_integration
+    from jolli.events.worker import Worker
+    from jolli.provider import CanonicalPush
+    from jolli.store.models import Integration, Org, Source, Space, SpaceSource
+
+    with fresh_database(store):
+        handler = NoOp()
+        only_plugins((handler, "noop"))
+        org = Org.create(name="bench")
+        integration = Integration.create(org=org, provider="github", host="github.com", webhook_secret="x")
+        info = load_integration(integration.id)
+        for n in range(count):
+            source = Source.create(org=org, name=f"s{n}", type="git", repo=f"github.com/bench/r{n}", branch="main")
+            space = Space.create(org=org, name=f"sp{n}")
+            SpaceSource.create(space=space, source=source)
+            if legacy_jobs:
+                legacy.enqueue({"spaceId": space.id, "integrationId": integration.id, "sourceId": source.id,
+                                "eventJrn": f"jrn::path:/home/bench/sources/{source.repo}/main", "afterSha": sha(1)},
+                               org_id=org.id)
+            else:
+                accept(info, [CanonicalPush(source.repo, "refs/heads/main", sha(0), sha(1))])
+        started = time.perf_counter()
+        Worker(EventSettings(lease_seconds=30)).drain()
+        elapsed = time.perf_counter() - started
+        assert handler.calls == count
+    return elapsed / count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spaces", type=int, default=1000)
@@ -83,6 +118,10 @@ def main() -> None:
         verdict = "OK" if fanout < 2.0 and legacy_time / fanout >= 10 else "MISSED"
         print(f"  {store:8} fanout {fanout:.2f} s (target < 2 s); legacy/fanout = {legacy_time / fanout:.1f}x "
               f"(target >= 10x): {verdict}")
+        per_legacy, per_event = one_space_events(store, True), one_space_events(store, False)
+        verdict = "OK" if per_legacy <= 2 * per_event else "MISSED"
+        print(f"  {store:8} one legacy job {per_legacy * 1000:.1f} ms, one one-space event {per_event * 1000:.1f} ms: "
+              f"{per_legacy / per_event:.2f}x (target <= 2x): {verdict}")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ from jolli.events.errors import LegacyJobError
 from jolli.events.staleness import mirror_path, provider_client
 from jolli.events.status import JobKind, JobStatus, Origin
 from jolli.events.store import ObservedChange, Producer, event_jrn_for, store_changes
-from jolli.events.tables import EventJob, SourceEvent
-from jolli.store.models import Integration, Org, Source, Space, SpaceSource, utcnow
+from jolli.events.tables import EventJob
+from jolli.store import sql as raw
+from jolli.store.models import Integration, Source, Space, SpaceSource, utcnow
 from jolli.store.sql import write_tx
 
 _ID = validate.Range(min=1, max=MAX_ID)
@@ -105,7 +106,7 @@ def enqueue(payload: Any, *, org_id: int) -> EventJob:
 class Resolved:
     """A legacy job turned into its source event and its one space."""
 
-    event: SourceEvent
+    event_id: int
     space_id: int
     kill_sandbox: bool
 
@@ -117,11 +118,13 @@ def resolve(row: EventJob, *, mirrors: str | None = None) -> Resolved:
         job = LegacyJob.load(payload)
     except InvalidInput as exc:
         raise LegacyJobError(exc.message, fields=exc.fields) from None
-    integration = Integration.get_or_none(Integration.id == job.integration_id, Integration.org == row.org_id)
-    if integration is None:
+    org_id = int(row.org_id or 0)
+    found = raw.rows("SELECT i.provider, o.name FROM integration i JOIN org o ON o.id = i.org_id "
+                     "WHERE i.id = ? AND i.org_id = ?", (job.integration_id, org_id))
+    if not found:
         raise LegacyJobError(f"integration {job.integration_id} no longer exists")
-    org_name = Org.select(Org.name).where(Org.id == integration.org_id).scalar()
-    source, branch = _source_and_branch(job, integration.org_id, org_name)
+    provider, org_name = str(found[0][0]), str(found[0][1])
+    source, branch = _source_and_branch(job, org_id, org_name)
     head = job.after_sha or _branch_head(source, branch, mirrors)
     if not head:
         raise LegacyJobError(
@@ -132,14 +135,12 @@ def resolve(row: EventJob, *, mirrors: str | None = None) -> Resolved:
                             before=job.cursor_sha, source_id=source.id, event_jrn=job.event_jrn,
                             space_ids=(job.space_id,))
     with write_tx():
-        stored = store_changes(Producer(integration.org_id, org_name, integration.id, integration.provider), [change])
+        stored = store_changes(Producer(org_id, org_name, job.integration_id, provider), [change])
         if not stored.event_ids:
             raise LegacyJobError(f"legacy job for space {job.space_id}: {stored.reason}")
-        EventJob.update(event=stored.event_ids[0], source_id=source.id, branch_key=branch or "").where(
-            EventJob.id == row.id
-        ).execute()
-        event = SourceEvent.get_by_id(stored.event_ids[0])
-    return Resolved(event, job.space_id, job.kill_sandbox)
+        raw.execute("UPDATE event_job SET event_id = ?, source_id = ?, branch_key = ? WHERE id = ?",
+                    (stored.event_ids[0], source.id, branch or "", row.id))
+    return Resolved(stored.event_ids[0], job.space_id, job.kill_sandbox)
 
 
 def _source_and_branch(job: LegacyJob, org_id: int, org_name: str) -> tuple[Source, str]:

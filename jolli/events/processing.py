@@ -149,7 +149,7 @@ class JobProcessor:
                 jobs.finish(job.id, self.holder, status=JobStatus.DEAD, error=exc.message)
                 log.warning("jobId=%s legacy job dead-lettered: %s", job.id, exc.message)
                 return JobResult(job.id, "dead", detail=exc.message)
-            loaded = _load(resolved.event.id)
+            loaded = _load(resolved.event_id, resolved.space_id)
             spaces, kill_sandbox = [resolved.space_id], resolved.kill_sandbox
         else:
             loaded = _load(job.event_id) if job.event_id is not None else None
@@ -446,7 +446,6 @@ _LOAD = (
                           + ["i.provider"] + [f"es.{c}" for c in _STATE_COLUMNS])
     + " FROM source_event e LEFT JOIN source s ON s.id = e.source_id "
     "LEFT JOIN integration i ON i.id = e.integration_id LEFT JOIN event_space es ON es.event_id = e.id "
-    "WHERE e.id = ?"
 )
 
 
@@ -458,9 +457,13 @@ class _Loaded:
     states: dict[int, EventSpace]
 
 
-def _load(event_id: int) -> _Loaded | None:
-    """What processing an event reads before it starts, in one round trip."""
-    rows = raw.rows(_LOAD, (event_id,))
+def _load(event_id: int, space_id: int | None = None) -> _Loaded | None:
+    """What processing an event reads before it starts, in one round trip (with ``space_id``, a legacy job's
+    one space: only that space's state)."""
+    if space_id is None:
+        rows = raw.rows(_LOAD + "WHERE e.id = ?", (event_id,))
+    else:
+        rows = raw.rows(_LOAD + "AND es.space_id = ? WHERE e.id = ?", (space_id, event_id))
     if not rows:
         return None
     ne, ns = len(_EVENT_COLUMNS), len(_SOURCE_COLUMNS)
