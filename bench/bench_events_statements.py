@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import statistics
 import sys
 import time
 from collections import Counter
@@ -36,8 +37,9 @@ class Counting(logging.Handler):
         self.kinds: Counter[str] = Counter()
 
     def emit(self, record: logging.LogRecord) -> None:
-        sql = record.msg[0] if isinstance(record.msg, tuple) else str(record.msg)
-        self.kinds[str(sql).split(None, 1)[0].upper()] += 1
+        sql = record.msg[0] if isinstance(record.msg, tuple) else record.getMessage()
+        words = str(sql).lstrip("('\"").split(None, 1)
+        self.kinds[words[0].upper() if words else "?"] += 1
 
 
 def seed(events: int, spaces: int) -> None:
@@ -81,6 +83,17 @@ def one_store(store: str, args: argparse.Namespace) -> tuple[float, float]:
             wrapped[name] = original
             setattr(real, name, counted)
         worker = Worker(EventSettings(lease_seconds=30, coalesce_seconds=0.0))
+        per_job: list[int] = []
+        run_once = worker.run_once
+
+        def counted_run() -> Any:
+            before = sum(counter.kinds.values())
+            result = run_once()
+            if result is not None:
+                per_job.append(sum(counter.kinds.values()) - before)
+            return result
+
+        worker.run_once = counted_run  # type: ignore[method-assign]
         started = time.perf_counter()
         done = len(worker.drain())
         seconds = time.perf_counter() - started
@@ -88,11 +101,11 @@ def one_store(store: str, args: argparse.Namespace) -> tuple[float, float]:
         for name, original in wrapped.items():
             setattr(real, name, original)
         assert done == args.events and not EventJob.select().where(EventJob.status != "done").exists()
-    per_job = sum(counter.kinds.values()) / done
-    detail = ", ".join(f"{kind} {count / done:.1f}" for kind, count in counter.kinds.most_common())
-    print(f"{store}: {per_job:.1f} statements per {args.spaces}-space job ({detail}); "
-          f"{done / seconds:.0f} events/s with one worker")
-    return per_job, done / seconds
+    median = statistics.median(per_job)
+    detail = ", ".join(f"{kind} {count / done:.2f}" for kind, count in counter.kinds.most_common())
+    print(f"{store}: {median:g} statements per {args.spaces}-space job (median; max {max(per_job)}, mean "
+          f"{sum(per_job) / done:.2f}: {detail}); {done / seconds:.0f} events/s with one worker")
+    return median, done / seconds
 
 
 def main() -> int:
