@@ -61,11 +61,15 @@ def test_events_list_shows_the_processed_push(processed: dict[str, Any]) -> None
     items = json.loads(run_jolli(["events", "list", "--json"], processed["env"]).stdout)
     assert [(e["id"], e["status"], e["affectedSpaceIds"]) for e in items] == [
         (processed["event_id"], "processed", processed["spaces"])]
+    assert "webhook" in out  # the origin column
+    items = json.loads(run_jolli(["events", "list", "--origin", "webhook", "--json"], processed["env"]).stdout)
+    assert [(e["id"], e["origin"], e["orderAssumed"]) for e in items] == [(processed["event_id"], "webhook", False)]
+    assert json.loads(run_jolli(["events", "list", "--origin", "poll", "--json"], processed["env"]).stdout) == []
 
 
 def test_events_show_lists_each_space(processed: dict[str, Any]) -> None:
     out = run_jolli(["events", "show", str(processed["event_id"])], processed["env"]).stdout
-    assert f"head     {HEAD}" in out and "jrn::path:/home/" in out
+    assert f"head     {HEAD}" in out and "jrn::path:/home/" in out and "origin webhook" in out
     for space in processed["spaces"]:
         assert any(line.split()[:2] == [str(space), "processed"] for line in out.splitlines())
     event = json.loads(run_jolli(["events", "show", str(processed["event_id"]), "--json"], processed["env"]).stdout)
