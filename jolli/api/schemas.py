@@ -97,6 +97,8 @@ class SourceSchema(contracts.SourceSchema):
 
     type_fields = _type_fields()
     cursor_version = fields.Integer(data_key="cursorVersion", dump_only=True)
+    check = fields.Dict(dump_only=True, allow_none=True, metadata={
+        "description": "one source only: its last check (lastCheckedAt, result, detail, eventId) and nextCheckAt"})
 
 
 class SourceCreateSchema(contracts.SourceSchema):
@@ -161,6 +163,9 @@ class SpaceSourceCreateSchema(SpaceSourceSchema):
 # --- integrations ------------------------------------------------------------------------------------
 class IntegrationSchema(contracts.IntegrationSchema):
     """An integration. ``webhookSecret`` and ``accessToken`` are write-only: never returned."""
+
+    webhook_health = fields.Dict(data_key="webhookHealth", dump_only=True, metadata={
+        "description": "status ok or degraded, lastVerifiedDeliveryAt, webhookGaps24h, checksPausedUntil, fix"})
 
 
 class IntegrationCreateSchema(contracts.IntegrationSchema):

@@ -140,8 +140,11 @@ def create_source() -> tuple[Response, int]:
 @bp.get("/api/sources/<int:source_id>")
 @doc(summary="Get a source", tag="sources", responses={200: SourceSchema})
 def get_source_view(source_id: int) -> dict[str, Any]:
-    """One source of the org."""
-    return dump(get_source(source_id, current_org()))
+    """One source of the org, with the state of its checks."""
+    from jolli.events.checks import source_check_row
+
+    row = get_source(source_id, current_org())
+    return {**dump(row), "check": source_check_row(row.id)}
 
 
 @bp.patch("/api/sources/<int:source_id>")
