@@ -99,3 +99,16 @@ def test_intervals_of_their_own_are_checked(api: Api) -> None:
     assert ok.status_code == 200 and ok.get_json()["intervalSeconds"] == 30
     mine = put(f"/api/integrations/{integration['id']}/check", json={"intervalSeconds": 600}, headers=headers)
     assert mine.get_json() == {"integrationId": integration["id"], "intervalSeconds": 600}
+
+
+@responses.activate
+def test_get_and_list_integrations_show_the_webhook_health(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOLLI_WEBHOOK_GRACE", "0.001")
+    integration, source = _git_source(api)
+    assert api.get(f"/api/integrations/{integration['id']}").get_json()["webhookHealth"]["status"] == "ok"
+    BranchApi().add("github", "github.com/acme/app", sha(2))
+    api.post(f"/api/sources/{source['id']}/sync")
+    shown = api.get(f"/api/integrations/{integration['id']}").get_json()["webhookHealth"]
+    assert (shown["status"], shown["webhookGaps24h"]) == ("degraded", 1) and shown["fix"]
+    listed = api.get("/api/integrations").get_json()["items"]
+    assert listed[0]["webhookHealth"]["status"] == "degraded"
