@@ -27,15 +27,22 @@ def events() -> None:
 @click.option("--source", "source_id", type=click.IntRange(1), help="Only this source's events.")
 @click.option("--status", type=click.Choice(["queued", "processing", "processed", "stale", "failed", "deleted"]),
               help="Only events in this state (failed: the dead letters).")
+@click.option("--origin", type=click.Choice(["webhook", "poll", "manual", "legacy"]),
+              help="Only events this producer observed (poll: jolli's scheduled checks; manual: a sync).")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True, help="Newest N events.")
 @json_option
 @server_option
-def list_(source_id: int | None, status: str | None, limit: int, as_json: bool, server: str | None) -> None:
+def list_(source_id: int | None, status: str | None, origin: str | None, limit: int, as_json: bool,
+          server: str | None) -> None:
     """List the newest events (of one source with --source)."""
     with cli_errors():
         with require_client(server, "listing events") as client:
-            path = f"/api/sources/{source_id}/events" if source_id else "/api/events"
-            page = client.get(path, status=status, limit=limit, order="desc")
+            if origin:
+                page = client.get("/api/events", sourceId=source_id, status=status, origin=origin, limit=limit,
+                                  order="desc")
+            else:
+                path = f"/api/sources/{source_id}/events" if source_id else "/api/events"
+                page = client.get(path, status=status, limit=limit, order="desc")
         items: list[dict[str, Any]] = page.get("items", [])
         if as_json:
             emit_json(items)
@@ -44,8 +51,8 @@ def list_(source_id: int | None, status: str | None, limit: int, as_json: bool, 
             note("no events")
             return
         table(
-            ["id", "source", "branch", "head", "status", "spaces", "received"],
-            ([e["id"], e["sourceId"], e.get("branch"), _short(e.get("headSha")), e["status"],
+            ["id", "source", "branch", "head", "status", "origin", "spaces", "received"],
+            ([e["id"], e["sourceId"], e.get("branch"), _short(e.get("headSha")), e["status"], e.get("origin"),
               len(e.get("affectedSpaceIds") or []), e.get("receivedAt")] for e in items),
         )
 
@@ -66,7 +73,8 @@ def show(event_id: int, as_json: bool, server: str | None) -> None:
         click.echo(f"  source   {event['sourceId']}  {event.get('repo') or ''} {event.get('branch') or ''}".rstrip())
         click.echo(f"  jrn      {event['eventJrn']}")
         click.echo(f"  head     {event['headSha']}  (before {event.get('beforeSha') or '-'})")
-        click.echo(f"  received {event.get('receivedAt')}  delivery {event.get('deliveryId') or '-'}")
+        click.echo(f"  received {event.get('receivedAt')}  origin {event.get('origin')}  "
+                   f"delivery {event.get('deliveryId') or '-'}")
         for job in event.get("jobs", []):
             error = f"  error: {job['lastError']}" if job.get("lastError") else ""
             click.echo(f"  job {job['id']} ({job['kind']}) {job['status']}{error}")
