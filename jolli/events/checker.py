@@ -37,6 +37,9 @@ from jolli.store.models import Source, utcnow
 
 log = logging.getLogger(__name__)
 
+#: Checks running at once in one worker process, whatever the number of integrations.
+MAX_THREADS = 16
+
 
 def source_jrn(org_name: str, source_type: str, source_id: int) -> str:
     """The event JRN of a source that follows no branch (``file``, ``archive``, third-party types)."""
@@ -200,7 +203,8 @@ class Checker:
                     paused[due.integration_id] = outcome
                 return outcome
 
-        with ThreadPoolExecutor(max_workers=min(len(batch), limit * len(groups)), thread_name_prefix="jolli-check") as pool:
+        threads = min(len(batch), limit * len(groups), MAX_THREADS)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="jolli-check") as pool:
             return list(pool.map(one, batch))
 
     def _client(self, due: DueCheck, clients: dict[int, Any], lock: threading.Lock) -> Any:

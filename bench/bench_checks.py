@@ -1,0 +1,194 @@
+"""Scheduled checks at scale: 10,000 git sources whose branches do not move.
+
+Run by hand (prints figures; exit code 1 when a target is missed)::
+
+    python bench/bench_checks.py [--store sqlite|postgres|both] [--sources 10000] [--sweeps 10]
+
+The GitHub branch API is answered in process by ``responses`` (documented shape, an ETag per branch, a 304
+to ``If-None-Match`` with the current ETag). A first sweep learns every ETag; then ``--sweeps`` sweeps,
+each one interval later, are measured:
+
+- provider requests per sweep and how many were 304 (target: at most one per source, all 304);
+- database statements per sweep, counted at ``Database.execute_sql`` (target: bounded by batches, not by
+  sources: at most ``batches x (3 + integrations) + 40``; no statement per unchanged source);
+- Python memory after each sweep (``tracemalloc``; target: flat, the last within 10% + 1 MiB of the second);
+- the time from a check's answer to its event being stored and claimable, against a webhook's delivery of
+  the same kind of push through the receiver's own ``accept`` (the same store path; target within 1.2x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _events_common import fresh_database, sha  # noqa: E402
+
+INTEGRATIONS = 10
+#: Due checks claimed per statement.
+BATCH = 500
+
+
+def _seed(sources: int) -> list[int]:
+    """``sources`` github sources over :data:`INTEGRATIONS` integrations, each with a cursor; their ids."""
+    from jolli.store import sql as raw
+    from jolli.store.models import Integration, Org, utcnow
+
+    org = Org.create(name="bench")
+    integrations = [Integration.create(org=org, provider="github", host="github.com", owner=f"o{i}",
+                                       name=f"gh{i}", webhook_secret="s", access_token="t").id
+                    for i in range(INTEGRATIONS)]
+    now = raw.naive(utcnow())
+    rows = [(org.id, f"s{n}", "git", f"github.com/o{n % INTEGRATIONS}/r{n}", "main", integrations[n % INTEGRATIONS],
+             True, sha(n + 1), 1, now, now) for n in range(sources)]
+    raw.insert_many("source", ["org_id", "name", "type", "repo", "branch", "integration_id", "enabled",
+                               "cursor_value", "cursor_version", "created_at", "updated_at"], rows)
+    return [int(r[0]) for r in raw.rows("SELECT id FROM source ORDER BY id")]
+
+
+def _mock_github(sources: int) -> Any:
+    import re
+
+    import responses
+
+    pattern = re.compile(r"https://api\.github\.com/repos/o\d+/r(\d+)/branches/main")
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        n = int(pattern.match(request.url).group(1))  # type: ignore[union-attr]
+        etag = f'"e{n}"'
+        if request.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, ""
+        return 200, {"ETag": etag, "Content-Type": "application/json"}, json.dumps({"commit": {"sha": sha(n + 1)}})
+
+    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+    mock.add_callback(responses.GET, pattern, callback=answer)
+    return mock
+
+
+def _forget_calls(mock: Any) -> None:
+    """Drop the mock's record of calls (kept globally and per registered answer), not the checker's memory."""
+    mock.calls.reset()
+    for registered in mock.registered():
+        registered.calls.reset()
+
+
+class StatementCounter:
+    """Counts the statements sent to the database (every path goes through ``execute_sql``)."""
+
+    def __init__(self) -> None:
+        import peewee
+
+        self.count = 0
+        self._original = peewee.Database.execute_sql
+        counter = self
+
+        def counted(db: Any, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+            counter.count += 1
+            return counter._original(db, sql, params, *args, **kwargs)
+
+        peewee.Database.execute_sql = counted  # type: ignore[method-assign]
+
+
+def _sweeps(store: str, sources: int, sweeps: int) -> dict[str, Any]:
+    from jolli.events.checker import Checker
+    from jolli.events.config import EventSettings
+
+    with fresh_database(store):
+        _seed(sources)
+        settings = EventSettings.from_env(check_batch=BATCH, check_concurrency=8)
+        clock = [time.time()]
+        checker = Checker(settings, "bench", clock=lambda: clock[0])
+        counter = StatementCounter()
+        with _mock_github(sources) as mock:
+            first = checker.sweep()
+            assert first.results == {"unchanged": sources}, first.results
+            _forget_calls(mock)
+            tracemalloc.start()
+            figures = []
+            for _ in range(sweeps):
+                clock[0] += 3600
+                before = counter.count
+                started = time.perf_counter()
+                stats = checker.sweep()
+                seconds = time.perf_counter() - started
+                statuses = [c.response.status_code for c in mock.calls]
+                _forget_calls(mock)
+                figures.append({"seconds": seconds, "requests": len(statuses), "notModified": statuses.count(304),
+                                "statements": counter.count - before, "results": stats.results,
+                                "memory": tracemalloc.get_traced_memory()[0]})
+            tracemalloc.stop()
+        latency = _latency(store)
+    return {"store": store, "sweeps": figures, "latency": latency}
+
+
+def _latency(store: str, pushes: int = 200) -> dict[str, float]:
+    """Median seconds from an answer to its event being stored and claimable: a check's ``record`` vs the
+    webhook receiver's ``accept`` (both the one store path)."""
+    from jolli.events.checker import record
+    from jolli.events.checks import claim_one, now_seconds
+    from jolli.events.intake import accept, load_integration
+    from jolli.events.status import Origin
+    from jolli.provider import CanonicalPush
+    from jolli.store.models import Integration, Org, Source
+
+    with fresh_database(store):
+        org = Org.create(name="latency")
+        integration = Integration.create(org=org, provider="github", host="github.com", owner="acme",
+                                         webhook_secret="s")
+        hooked = [Source.create(org=org, name=f"w{n}", type="git", repo=f"github.com/acme/w{n}", branch="main",
+                                integration=integration) for n in range(pushes)]
+        checked = [Source.create(org=org, name=f"c{n}", type="git", repo=f"github.com/acme/c{n}", branch="main",
+                                 integration=integration) for n in range(pushes)]
+        loaded = load_integration(integration.id, cached=False)
+        webhook, check = [], []
+        for n in range(pushes):
+            push = CanonicalPush(repo=hooked[n].repo, ref="refs/heads/main", before=sha(1), after=sha(n + 2),
+                                 delivery_id=f"d{n}")
+            started = time.perf_counter()
+            accept(loaded, [push])
+            webhook.append(time.perf_counter() - started)
+            due = claim_one("bench", checked[n].id, now_seconds(), 30)
+            assert due is not None
+            started = time.perf_counter()
+            record(due, sha(n + 2), Origin.POLL)
+            check.append(time.perf_counter() - started)
+    return {"webhook": statistics.median(webhook), "check": statistics.median(check)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--sources", type=int, default=10_000)
+    parser.add_argument("--sweeps", type=int, default=10)
+    args = parser.parse_args()
+    ok = True
+    for store in (["sqlite", "postgres"] if args.store == "both" else [args.store]):
+        result = _sweeps(store, args.sources, args.sweeps)
+        print(f"== {store}: {args.sources} unchanged sources, {args.sweeps} sweeps")
+        for n, f in enumerate(result["sweeps"], 1):
+            print(f"sweep {n:2}: {f['seconds']:6.2f} s  requests {f['requests']} ({f['notModified']} x 304)  "
+                  f"statements {f['statements']}  python memory {f['memory'] / 2**20:.1f} MiB  {f['results']}")
+        sweeps = result["sweeps"]
+        ok &= all(f["requests"] <= args.sources and f["notModified"] == f["requests"] for f in sweeps)
+        batches = -(-args.sources // BATCH)
+        ok &= all(f["statements"] <= batches * (3 + INTEGRATIONS) + 40 for f in sweeps)
+        if len(sweeps) > 1:
+            ok &= sweeps[-1]["memory"] <= sweeps[1]["memory"] * 1.1 + 2**20
+        latency = result["latency"]
+        ratio = latency["check"] / latency["webhook"]
+        print(f"answer -> claimable event: check {latency['check'] * 1000:.2f} ms, webhook "
+              f"{latency['webhook'] * 1000:.2f} ms (median), ratio {ratio:.2f} (target <= 1.2)")
+        ok &= ratio <= 1.2
+    print("targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
