@@ -270,3 +270,37 @@ def test_a_third_party_type_gets_events_from_checks_and_its_detect_changes_runs(
     assert checker(settings, clock).sweep().results == {"changed": 1}
     Worker(settings).drain()
     assert pypi.seen[-1] == ("2.32.0", "2.33.0")
+
+
+def test_an_integration_without_a_recent_verified_delivery_is_checked_more_often(org: Any, settings: Any) -> None:
+    from jolli.events import checks
+
+    quiet = make_integration(org, "github", "github.com", owner="quiet", name="quiet")
+    lively = make_integration(org, "github", "github.com", owner="lively", name="lively")
+    on_quiet = make_source(org, "q", "github.com/quiet/app", branch=None, integration=quiet)
+    on_lively = make_source(org, "l", "github.com/lively/app", branch=None, integration=lively)
+    deliver(lively, [_push("github.com/lively/app", sha(1), sha(2), "recent")])
+    clock = Clock()
+    checker(settings.with_(check_jitter=0.0), clock).sweep()
+    assert checks.source_check_row(on_quiet.id)["nextCheckAt"] == checks._iso(
+        clock.now + settings.check_quiet_interval_seconds)
+    assert checks.source_check_row(on_lively.id)["nextCheckAt"] == checks._iso(clock.now + settings.check_interval_seconds)
+
+
+@responses.activate
+def test_a_spent_quota_pauses_the_integration_until_its_reset(org: Any, integration: Any, settings: Any) -> None:
+    import time
+
+    from jolli.events.health import webhook_health
+
+    make_source(org, "app", "github.com/acme/app", integration=integration, cursor_value=sha(1))
+    reset = int(time.time()) + 900
+    responses.get("https://api.github.com/repos/acme/app/branches/main", json={"commit": {"sha": sha(1)}},
+                  headers={"ETag": '"x"', "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})
+    clock = Clock()
+    assert checker(settings, clock).sweep().results == {"unchanged": 1}
+    health = webhook_health(integration.id, settings.webhook_grace_seconds)
+    assert "rate limit is spent" in health["checksPauseReason"]
+    clock.advance(_interval(settings))
+    assert checker(settings, clock).sweep().results == {}  # paused: not asked
+    assert len(responses.calls) == 1
