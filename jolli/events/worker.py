@@ -26,6 +26,9 @@ from jolli.store.sql import write_tx
 
 log = logging.getLogger(__name__)
 
+#: The shortest rest of the check thread between sweeps (checks due meanwhile wait for the next sweep).
+CHECK_PAUSE = 1.0
+
 
 def worker_name(index: int = 0) -> str:
     """A holder identity unique to this process and thread."""
@@ -122,7 +125,7 @@ def run_checks(settings: EventSettings, stop: threading.Event) -> None:
                 if not database.is_closed():
                     database.close()
             wait = 30.0 if due is None else due - checks.now_seconds()
-            stop.wait(min(30.0, max(settings.poll_seconds, wait)))
+            stop.wait(min(30.0, max(CHECK_PAUSE, settings.poll_seconds, wait)))
     finally:
         if not database.is_closed():
             database.close()
