@@ -109,8 +109,9 @@ def sync_source(source_id: int) -> dict[str, Any]:
     checks.finish(holder, [outcome], {None: settings.check_interval_seconds}, settings.check_jitter,
                   checks.now_seconds())
     if outcome.result == CheckResult.UNSUPPORTED:
-        raise NotAvailable(f"the server cannot read a {row.type} source; run 'jolli source sync {row.name}' on the "
-                           "machine where it is mounted (it sends the cursor it reads there)",
+        why = (outcome.detail or "").split(": run")[0]
+        raise NotAvailable(f"{why}; run 'jolli source sync {row.name}' on the machine where it is mounted (it sends "
+                           "the cursor it reads there)",
                            fields={"cursor": [f"required for a {row.type} source"]})
     if outcome.result == CheckResult.PAUSED:
         raise Throttled(f"the provider asked to slow down: {outcome.detail}")

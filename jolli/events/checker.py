@@ -91,7 +91,9 @@ def check_source(due: DueCheck, client: Any, settings: EventSettings, origin: Or
         return _failed(due, f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}")
     if found is None:
         return Outcome(due.source_id, due.integration_id, CheckResult.UNSUPPORTED,
-                       f"the server cannot read a {due.type} source: run 'jolli source sync' where it is mounted")
+                       f"the server cannot ask this {due.type} source where it stands"
+                       + (" (it follows no branch, or has no integration or clone to ask)" if due.type == "git" else "")
+                       + ": run 'jolli source sync' where it is mounted")
     return _judged(due, found, source_type, origin)
 
 
