@@ -131,11 +131,15 @@ class ProviderSession(requests.Session):
         # also the bare token of "Bearer <token>" / "token <token>"
         return values + [v.split(None, 1)[1] for v in values if " " in v]
 
-    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> tuple[Any, requests.Response]:
-        """GET ``url`` and decode its JSON body; every failure becomes :class:`ProviderError`."""
+    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None) -> tuple[Any, requests.Response]:
+        """GET ``url`` and decode its JSON body; every failure becomes :class:`ProviderError`.
+
+        A ``304 Not Modified`` (to a conditional request: ``headers`` with ``If-None-Match`` or
+        ``If-Modified-Since``) gives ``(None, response)``."""
         where = f"{self.label} API GET {self.redact(_strip_query(url))}"
         try:
-            response = self.get(url, params=params)
+            response = self.get(url, params=params, headers=dict(headers) if headers else None)
         except requests.Timeout as exc:
             raise ProviderError(f"{where} timed out ({_kind(exc)})", url=self.redact(url)) from None
         except requests.RequestException as exc:
@@ -146,8 +150,10 @@ class ProviderSession(requests.Session):
                 + _provider_message(response, self.redact),
                 status_code=response.status_code,
                 url=self.redact(url),
-                retry_after=_retry_after(response),
+                retry_after=rate_limit_wait(response.headers, response.status_code, response.text),
             )
+        if response.status_code == 304:
+            return None, response
         try:
             return response.json(), response
         except ValueError:
@@ -191,12 +197,42 @@ def _reason(exc: requests.RequestException) -> str:
     return type(exc).__name__
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+#: Seconds to pause after a rate-limit answer that says neither ``Retry-After`` nor when the limit resets
+#: (GitHub: "wait at least one minute" after a secondary limit).
+DEFAULT_RATE_LIMIT_WAIT = 60.0
+
+
+def rate_limit_wait(headers: Mapping[str, str], status: int, body: str = "", now: float | None = None
+                    ) -> float | None:
+    """Seconds the provider asks a client to wait before its next call, or ``None``.
+
+    ``Retry-After`` (seconds or an HTTP date) first; then an exhausted quota, ``X-RateLimit-Remaining: 0``
+    (GitHub, Gitea) or ``RateLimit-Remaining: 0`` (GitLab), until its ``-Reset`` (Unix time); then a 429,
+    or a 403 whose body names a rate limit (GitHub's secondary limit), :data:`DEFAULT_RATE_LIMIT_WAIT`.
+    """
+    import email.utils
+    import time
+
+    now = time.time() if now is None else now
+    retry = headers.get("Retry-After")
+    if retry:
+        try:
+            return max(0.0, float(retry))
+        except ValueError:
+            try:
+                return max(0.0, email.utils.parsedate_to_datetime(retry).timestamp() - now)
+            except (TypeError, ValueError):
+                pass
+    remaining = headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining")
+    reset = headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset")
+    if remaining is not None and remaining.strip() == "0" and reset:
+        try:
+            return max(0.0, float(reset) - now)
+        except ValueError:
+            pass
+    if status == 429 or (status == 403 and "rate limit" in body.lower()):
+        return DEFAULT_RATE_LIMIT_WAIT
+    return None
 
 
 def _provider_message(response: requests.Response, clean: Any) -> str:

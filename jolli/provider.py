@@ -75,6 +75,22 @@ class IntegrationRef:
     installation_id: str | None = None
 
 
+@dataclass(frozen=True)
+class BranchState:
+    """A branch's head as a (conditional) request found it.
+
+    ``not_modified``: the provider answered 304 to the validators sent (``head`` is then ``None``: the
+    branch is where it was when ``etag``/``last_modified`` were given). ``wait``: seconds the provider
+    asked to be left alone (its quota is spent), if it said so.
+    """
+
+    head: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    wait: float | None = None
+
+
 class ProviderClient:
     """HTTP API of one provider for one integration. Implemented per provider (uses ``requests``)."""
 
@@ -83,6 +99,12 @@ class ProviderClient:
 
     def branch_head(self, repo: RepoCoordinate, branch: str) -> str:
         raise NotImplementedError
+
+    def branch_state(self, repo: RepoCoordinate, branch: str, *, etag: str | None = None,
+                     last_modified: str | None = None) -> BranchState:
+        """The branch's head, asked conditionally when the provider supports it (an unchanged branch
+        costs a 304); a client without conditional requests just asks for the head."""
+        return BranchState(head=self.branch_head(repo, branch))
 
 
 class GitProvider:

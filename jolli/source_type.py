@@ -35,6 +35,43 @@ class ChangeSet:
     files: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CheckContext:
+    """What jolli hands :meth:`SourceType.current_cursor`: the source's coordinates and the validators
+    of the previous check (send them back as a conditional request so that "unchanged" costs nothing).
+
+    ``client`` is ``(ProviderClient, RepoCoordinate)`` for a source linked to an integration, else
+    ``None``; ``repo_path`` is a local clone under ``JOLLI_GIT_MIRRORS``, if there is one.
+    """
+
+    source_id: int
+    repo: str | None = None
+    branch: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    cursor: str | None = None
+    last_value: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    repo_path: str | None = None
+    client: Any = None
+
+
+@dataclass(frozen=True)
+class CursorCheck:
+    """A source type's answer to "what is your cursor now?".
+
+    ``value``: the cursor the source is at now. ``unchanged=True`` (``value`` may then be ``None``): the
+    remote said "not modified" to the validators of the previous check. ``etag``/``last_modified``: the
+    validators to send next time. ``wait``: seconds the remote asked to be left alone (a spent quota).
+    """
+
+    value: str | None
+    unchanged: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    wait: float | None = None
+
+
 class SourceType:
     """A kind of content a source can hold. Subclasses set ``name`` and override what they need."""
 
@@ -70,6 +107,19 @@ class SourceType:
         if base == head:
             return ChangeSet(base=base, head=head, relation="identical")
         return ChangeSet(base=base, head=head)
+
+    def current_cursor(self, source: Any, context: CheckContext) -> CursorCheck | None:
+        """Where the source stands now, asked by the server's scheduled checks and ``POST /sync``.
+
+        ``None`` (the default): the server cannot reach this type's content; its changes arrive only by
+        ``jolli source sync`` from a mount (:meth:`mount_cursor`). Raise to report a failed check.
+        """
+        return None
+
+    def mount_cursor(self, path: str, branch: str | None = None) -> str:
+        """The cursor of a local mount (CLI only, ``jolli source sync``); validated by the server's
+        :meth:`validate_cursor` like any cursor. Default: not supported."""
+        raise NotImplementedError(f"source type {self.name!r} cannot read a cursor from a mount")
 
 
 def unexpected_type_fields(type_name: str, values: dict[str, Any]) -> list[str]:

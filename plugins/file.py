@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,34 @@ class FileSourceType(SourceType):
                 fields={"value": [f"must be at most {MAX_CURSOR} characters"]},
             )
         return value
+
+    def mount_cursor(self, path: str, branch: str | None = None) -> str:
+        """``sha256:<hex>`` of the folder's files (names and contents), ignoring ``.git`` and ``.jolli``."""
+        return folder_digest(self.validate_mount(path).path)
+
+
+#: Folders left out of a file source's digest (version control and jolli's own state).
+IGNORED_FOLDERS = frozenset({".git", ".jolli"})
+
+
+def folder_digest(root: str) -> str:
+    """A digest of every file under ``root`` (relative path and bytes; a symlink by its target), in
+    sorted order, so that it changes exactly when a file is added, removed, renamed or edited."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_FOLDERS)
+        for name in sorted(files):
+            full = os.path.join(folder, name)
+            one = hashlib.sha256()
+            if os.path.islink(full):
+                one.update(b"link:" + os.readlink(full).encode("utf-8", "surrogateescape"))
+            else:
+                with open(full, "rb") as handle:
+                    for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        one.update(chunk)
+            relative = os.path.relpath(full, root).replace(os.sep, "/")
+            digest.update(relative.encode("utf-8", "surrogateescape") + b"\0" + one.hexdigest().encode() + b"\n")
+    return "sha256:" + digest.hexdigest()
 
 
 def _mount_error(path: str, problem: str) -> InvalidInput:

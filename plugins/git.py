@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from jolli import hookimpl
 from jolli.errors import InvalidInput
-from jolli.source_type import ChangeSet, MountInfo, SourceType, unexpected_type_fields
+from jolli.source_type import (
+    ChangeSet,
+    CheckContext,
+    CursorCheck,
+    MountInfo,
+    SourceType,
+    unexpected_type_fields,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import subprocess
@@ -184,6 +191,44 @@ class GitSourceType(SourceType):
         diff = _git(repo, "diff", "--name-only", "--no-renames", "-z", base, head)
         files = _split_z(diff.stdout) if diff.returncode == 0 else ()
         return ChangeSet(base=base, head=head, relation=relation, files=files)
+
+    def current_cursor(self, source: Any, context: CheckContext) -> CursorCheck | None:
+        """The branch's head: ``git ls-remote`` of a local clone's remote (fetching the commits when they
+        are new), else the provider API of the source's integration, asked conditionally; ``None`` for a
+        source that follows no branch or has neither."""
+        if not context.branch:
+            return None
+        if context.repo_path:
+            return CursorCheck(_remote_head(context.repo_path, context.branch))
+        if context.client is None:
+            return None
+        client, repo = context.client
+        state = client.branch_state(repo, context.branch, etag=context.etag, last_modified=context.last_modified)
+        return CursorCheck(state.head.lower() if state.head else None, state.not_modified, state.etag,
+                           state.last_modified, state.wait)
+
+    def mount_cursor(self, path: str, branch: str | None = None) -> str:
+        """The commit the branch (or, without one, ``HEAD``) points at in the work tree at ``path``."""
+        ref = f"refs/heads/{branch}" if branch else "HEAD"
+        found = _git(path, "rev-parse", "--quiet", "--verify", f"{ref}^{{commit}}")
+        if found.returncode != 0:
+            raise _mount_error(path, f"has no commit on {branch or 'HEAD'}; commit or check out the branch")
+        return found.stdout.strip().lower()
+
+
+def _remote_head(clone: str, branch: str) -> str:
+    """The head of ``branch`` on the remote of the local clone ``clone``; the clone fetches it when it
+    does not hold that commit yet, so that git can order it when the event is processed."""
+    listed = _git(clone, "ls-remote", "--quiet", "origin", f"refs/heads/{branch}")
+    if listed.returncode != 0:
+        raise InvalidInput(f"git ls-remote of the clone's remote failed: {listed.stderr.strip()[:200]}")
+    heads = [line.split("\t", 1)[0] for line in listed.stdout.splitlines() if line.endswith(f"refs/heads/{branch}")]
+    if not heads:
+        raise InvalidInput(f"the remote has no branch {branch!r}", fields={"branch": ["no such branch on the remote"]})
+    head = heads[0].lower()
+    if _git(clone, "cat-file", "-e", f"{head}^{{commit}}").returncode != 0:
+        _git(clone, "fetch", "--quiet", "origin")
+    return head
 
 
 def _normalize_repo(text: Any) -> str:

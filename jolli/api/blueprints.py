@@ -5,6 +5,7 @@ BLUEPRINTS: list[str] = [
     "jolli.api.sources:bp",
     "jolli.api.spaces:bp",
     "jolli.api.integrations:bp",
+    "jolli.api.checks:bp",
     "jolli.api.webhooks:bp",
     "jolli.api.events:bp",
     "jolli.api.openapi:bp",

@@ -45,11 +45,14 @@ def webhook_url(integration_id: int) -> str:
 
 
 def integration_dict(row: Integration) -> dict[str, Any]:
+    from jolli.api.checks import integration_health
+
     return {
         "id": row.id, "provider": row.provider, "host": row.host, "owner": row.owner,
         "repos": rules.integration_repos(row), "name": row.name, "installation_id": row.installation_id,
         "api_base_url": row.api_base_url, "webhook_url": webhook_url(row.id), "created_at": row.created_at,
         "updated_at": row.updated_at, "previous_secret_valid_until": _previous_until(row),
+        "webhook_health": integration_health(row.id),
     }
 
 

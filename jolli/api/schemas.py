@@ -98,6 +98,8 @@ class SourceSchema(contracts.SourceSchema):
 
     type_fields = _type_fields()
     cursor_version = fields.Integer(data_key="cursorVersion", dump_only=True)
+    check = fields.Dict(dump_only=True, allow_none=True, metadata={
+        "description": "one source only: its last check (lastCheckedAt, result, detail, eventId) and nextCheckAt"})
 
 
 class SourceCreateSchema(contracts.SourceSchema):
@@ -168,6 +170,8 @@ class IntegrationSchema(contracts.IntegrationSchema):
         metadata={"description": "until when the webhook secret before the last change still verifies deliveries; "
                                  "null when only the current one does"},
     )
+    webhook_health = fields.Dict(data_key="webhookHealth", dump_only=True, metadata={
+        "description": "status ok or degraded, lastVerifiedDeliveryAt, webhookGaps24h, checksPausedUntil, fix"})
 
 
 def _no_credentials(url: str) -> None:

@@ -54,7 +54,10 @@ def source_dict(row: Source) -> dict[str, Any]:
 
 
 def dump(row: Source) -> dict[str, Any]:
-    return _out.dump(source_dict(row))
+    """One source as the API answers it, with the state of its checks (not in lists: a query each)."""
+    from jolli.events.checks import source_check_row
+
+    return {**_out.dump(source_dict(row)), "check": source_check_row(row.id)}
 
 
 def _stored(values: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +143,7 @@ def create_source() -> tuple[Response, int]:
 @bp.get("/api/sources/<int:source_id>")
 @doc(summary="Get a source", tag="sources", responses={200: SourceSchema})
 def get_source_view(source_id: int) -> dict[str, Any]:
-    """One source of the org."""
+    """One source of the org, with the state of its checks."""
     return dump(get_source(source_id, current_org()))
 
 

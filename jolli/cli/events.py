@@ -27,8 +27,8 @@ def events() -> None:
 @click.option("--source", "source_id", type=click.IntRange(1), help="Only this source's events.")
 @click.option("--status", type=click.Choice(["queued", "processing", "processed", "stale", "failed", "deleted"]),
               help="Only events in this state (failed: the dead letters).")
-@click.option("--origin", type=click.Choice(["webhook", "legacy", "poll", "manual"]),
-              help="Only events observed this way.")
+@click.option("--origin", type=click.Choice(["webhook", "poll", "manual", "legacy"]),
+              help="Only events this producer observed (poll: jolli's scheduled checks; manual: a sync).")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True, help="Newest N events.")
 @json_option
 @server_option

@@ -31,13 +31,59 @@ def list_(as_json: bool, server: str | None) -> None:
             note("no integrations on the server")
             return
         table(
-            ["id", "provider", "host", "owner", "repos", "name"],
+            ["id", "provider", "host", "owner", "repos", "name", "webhook", "last delivery"],
             (
                 [i.get("id"), i.get("provider"), i.get("host"), i.get("owner") or "(whole host)",
-                 ", ".join(i.get("repos") or []) or "(all)", i.get("name")]
+                 ", ".join(i.get("repos") or []) or "(all)", i.get("name"), _status(i),
+                 (i.get("webhookHealth") or {}).get("lastVerifiedDeliveryAt") or "never"]
                 for i in items
             ),
         )
+        for i in items:
+            fix = (i.get("webhookHealth") or {}).get("fix")
+            if fix:
+                note(f"integration {i.get('id')}: {fix}")
+
+
+def _status(item: dict) -> str:
+    """``ok``, ``degraded (N gaps)``, with ``checks paused`` when the provider asked to slow down."""
+    health = item.get("webhookHealth") or {}
+    text = str(health.get("status") or "-")
+    if health.get("webhookGaps24h"):
+        text += f" ({health['webhookGaps24h']} gaps)"
+    if health.get("checksPausedUntil"):
+        text += ", checks paused"
+    return text
+
+
+@integration.command("show")
+@click.argument("integration_id", type=click.IntRange(1))
+@json_option
+@server_option
+def show(integration_id: int, as_json: bool, server: str | None) -> None:
+    """Show one integration and its webhook health: last verified delivery, pushes only jolli's checks
+    found in the last 24 h (webhook gaps), paused checks, and the fix."""
+    with cli_errors():
+        with require_client(server, "showing an integration") as client:
+            item = client.get(f"/api/integrations/{integration_id}")
+        if as_json:
+            emit_json(item)
+            return
+        health = item.get("webhookHealth") or {}
+        rows = [("id", item.get("id")), ("provider", item.get("provider")), ("host", item.get("host")),
+                ("owner", item.get("owner") or "(whole host)"), ("repos", ", ".join(item.get("repos") or []) or "(all)"),
+                ("name", item.get("name")), ("webhook url", item.get("webhookUrl")), ("webhook", _status(item)),
+                ("last delivery", health.get("lastVerifiedDeliveryAt") or "never"),
+                ("gaps (24 h)", health.get("webhookGaps24h", 0))]
+        if health.get("checksPausedUntil"):
+            rows.append(("checks paused", f"until {health['checksPausedUntil']}: {health.get('checksPauseReason')}"))
+        for key, value in rows:
+            click.echo(f"{key + ':':<15}{'-' if value is None else value}")
+        for gap in health.get("webhookGaps") or []:
+            click.echo(f"  gap: {gap.get('repo')} {gap.get('branch')} {gap.get('headSha')} found by a check at "
+                       f"{gap.get('foundAt')} (event {gap.get('eventId')})")
+        if health.get("fix"):
+            click.echo(f"fix: {health['fix']}")
 
 
 @integration.command("match")

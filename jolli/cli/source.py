@@ -680,3 +680,4 @@ def _removed(as_json: bool, name: str, kind: str, source_id: int | None, server_
         return
     where = f" and deleted server source {source_id}" if server_deleted else ""
     click.echo(f"removed {kind} source {name}{' (' + mount_path + ')' if mount_path else ''}{where}")
+source.add_command(__import__("jolli.cli.sync", fromlist=["sync"]).sync)  # jolli source sync: jolli/cli/sync.py

@@ -26,11 +26,20 @@ from jolli.cli.db import database_url_option, open_checked
 @click.option("--git-mirrors", type=click.Path(file_okay=False), default=None,
               help="Folder of local clones <host>/<owner>/<repo>[.git] used to tell commit ancestry "
               "[default: $JOLLI_GIT_MIRRORS].")
+@click.option("--checks/--no-checks", default=None,
+              help="Also check every source on its schedule (a webhook is a hint; a check finds what it missed) "
+              "[default: on; off with --once]. "
+              "Intervals: $JOLLI_CHECK_INTERVAL [300], $JOLLI_CHECK_INTERVAL_QUIET [60] for an integration "
+              "without a recent delivery, $JOLLI_CHECK_JITTER [0.1].")
+@click.option("--checks-only", is_flag=True,
+              help="Only check sources, process no jobs: a process of its own for the checks of a large fleet, "
+              "beside workers started with --no-checks (no Python lock shared with event processing).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True)
 @database_url_option
 def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_seconds: float | None,
-           max_attempts: int | None, git_mirrors: str | None, log_level: str, database_url: str | None) -> None:
+           max_attempts: int | None, git_mirrors: str | None, checks: bool | None, checks_only: bool, log_level: str,
+           database_url: str | None) -> None:
     """Process queued source events, each affected space once, cursors only forward."""
     import logging
     import signal
@@ -65,7 +74,13 @@ def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_secon
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if checks_only:
+        from jolli.events.worker import run_checks
+
+        click.echo("jolli worker: checks only", err=True)
+        run_checks(settings, stop)
+        return
     if not once:
         click.echo(f"jolli worker: {concurrency} thread(s), lease {settings.lease_seconds:g}s", err=True)
-    done = run_workers(settings, concurrency, stop, once=once)
+    done = run_workers(settings, concurrency, stop, once=once, checks=not once if checks is None else checks)
     click.echo(f"jolli worker: processed {done} job(s)", err=True)

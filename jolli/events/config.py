@@ -14,6 +14,13 @@
 | ``JOLLI_COALESCE_MAX`` | 10 | the longest an event waits for its branch's burst to end |
 | ``JOLLI_GIT_MIRRORS`` | unset | folder of local git clones ``<host>/<owner>/<repo>[.git]`` used to tell ancestry |
 | ``JOLLI_WEBHOOK_MAX_BYTES`` | 26214400 | largest webhook body accepted (25 MiB, GitHub's own cap) |
+| ``JOLLI_CHECK_INTERVAL`` | 300 | seconds between checks of a source (overridable per source and per integration) |
+| ``JOLLI_CHECK_INTERVAL_QUIET`` | 60 | the interval when the source's integration had no verified delivery lately |
+| ``JOLLI_CHECK_QUIET_AFTER`` | 3600 | "lately": seconds since the integration's last verified delivery |
+| ``JOLLI_CHECK_JITTER`` | 0.1 | each next check is up to this fraction of the interval later (spreads the load) |
+| ``JOLLI_CHECK_CONCURRENCY`` | 4 | checks at once per integration (and per worker process) |
+| ``JOLLI_CHECK_BATCH`` | 200 | due checks claimed per statement |
+| ``JOLLI_WEBHOOK_GRACE`` | 600 | seconds a webhook may lag a check before the push counts as a webhook gap |
 """
 
 from __future__ import annotations
@@ -55,6 +62,13 @@ class EventSettings:
     #: A transaction that records space outcomes is committed after this many spaces or seconds.
     chunk_spaces: int = 100
     chunk_seconds: float = 0.25
+    check_interval_seconds: float = 300.0
+    check_quiet_interval_seconds: float = 60.0
+    check_quiet_after_seconds: float = 3600.0
+    check_jitter: float = 0.1
+    check_concurrency: int = 4
+    check_batch: int = 200
+    webhook_grace_seconds: float = 600.0
 
     @classmethod
     def from_env(cls, **overrides: Any) -> EventSettings:
@@ -72,6 +86,13 @@ class EventSettings:
             coalesce_seconds=_env_float("JOLLI_COALESCE_SECONDS", cls.coalesce_seconds),
             coalesce_max_seconds=_env_float("JOLLI_COALESCE_MAX", cls.coalesce_max_seconds),
             webhook_max_bytes=int(_env_float("JOLLI_WEBHOOK_MAX_BYTES", cls.webhook_max_bytes)),
+            check_interval_seconds=_env_float("JOLLI_CHECK_INTERVAL", cls.check_interval_seconds),
+            check_quiet_interval_seconds=_env_float("JOLLI_CHECK_INTERVAL_QUIET", cls.check_quiet_interval_seconds),
+            check_quiet_after_seconds=_env_float("JOLLI_CHECK_QUIET_AFTER", cls.check_quiet_after_seconds),
+            check_jitter=_env_float("JOLLI_CHECK_JITTER", cls.check_jitter),
+            check_concurrency=int(_env_float("JOLLI_CHECK_CONCURRENCY", cls.check_concurrency)),
+            check_batch=int(_env_float("JOLLI_CHECK_BATCH", cls.check_batch)),
+            webhook_grace_seconds=_env_float("JOLLI_WEBHOOK_GRACE", cls.webhook_grace_seconds),
         )
         return settings.with_(**overrides)
 

@@ -311,7 +311,7 @@ def _insert(producer: Producer, new: _Planned, now: datetime) -> tuple[int, bool
     with_job = new.kind == EventKind.PUSH and not legacy  # a legacy job is its own job
     naive_now = raw.naive(now)
     if with_job and is_postgres():
-        found = raw.rows(_INSERT_EVENT_AND_JOB, values + (producer.org_id, new.source_id, new.branch, naive_now,
+        found = raw.rows(_INSERT_EVENT_AND_JOB, values + (producer.org_id, new.source_id, new.branch or "", naive_now,
                                                           naive_now, naive_now))
         if found:
             return int(found[0][0]), True
@@ -349,6 +349,10 @@ def _existing(producer: Producer, new: _Planned, now: datetime) -> tuple[int, bo
              event_id))
         enqueue_job(producer.org_id, event_id, new.source_id, new.branch, now)
         return event_id, True
+    if origin in (Origin.POLL, Origin.MANUAL) and new.change.origin == Origin.WEBHOOK:
+        # the webhook for a push a check found first: not a webhook gap (jolli/events/health.py)
+        raw.execute("UPDATE source_event SET webhook_at = ? WHERE id = ? AND webhook_at IS NULL",
+                    (raw.naive(now), event_id))
     return event_id, False
 
 

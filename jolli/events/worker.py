@@ -26,6 +26,9 @@ from jolli.store.sql import write_tx
 
 log = logging.getLogger(__name__)
 
+#: The shortest rest of the check thread between sweeps (checks due meanwhile wait for the next sweep).
+CHECK_PAUSE = 1.0
+
 
 def worker_name(index: int = 0) -> str:
     """A holder identity unique to this process and thread."""
@@ -103,16 +106,52 @@ class Worker:
         return done
 
 
+def run_checks(settings: EventSettings, stop: threading.Event) -> None:
+    """The checking loop of a worker process: sweep the due source checks, sleep until the next is due
+    (at least ``poll_seconds``, at most 30 s), until ``stop``."""
+    from jolli.events import checks
+    from jolli.events.checker import Checker
+
+    checker = Checker(settings, worker_name(99))
+    try:
+        while not stop.is_set():
+            try:
+                checker.sweep(stop)
+                due = checks.next_due()
+            except Exception as exc:  # noqa: BLE001 - a lost database must not end the checks
+                log.warning("checks %s: %s: %s; retrying", checker.name, type(exc).__name__, exc)
+                due = None
+            finally:
+                if not database.is_closed():
+                    database.close()
+            wait = 30.0 if due is None else due - checks.now_seconds()
+            stop.wait(min(30.0, max(CHECK_PAUSE, settings.poll_seconds, wait)))
+    finally:
+        if not database.is_closed():
+            database.close()
+
+
 def run_workers(settings: EventSettings, concurrency: int, stop: threading.Event, *, once: bool = False,
-                hook: HookCaller | None = None) -> int:
+                hook: HookCaller | None = None, checks: bool = False) -> int:
     """Run ``concurrency`` worker threads until ``stop`` (or until idle with ``once``); return jobs done.
 
     With ``once`` nothing waits for a burst to end (there is no later run to finish it): every due event
-    is processed now, the newest of a branch first."""
+    is processed now, the newest of a branch first. With ``checks`` the process also checks its share of
+    the due sources (:mod:`jolli.events.checker`): with ``once``, one sweep before the jobs."""
     if once:
         settings = settings.with_(coalesce_seconds=0.0)
     totals = [0] * concurrency
     errors: list[BaseException] = []
+    if checks and once:
+        from jolli.events.checker import Checker
+
+        try:
+            Checker(settings, worker_name(99)).sweep(stop)
+        finally:
+            if not database.is_closed():
+                database.close()
+    elif checks:
+        threading.Thread(target=run_checks, args=(settings, stop), name="jolli-checks", daemon=True).start()
 
     def target(index: int) -> None:
         try:

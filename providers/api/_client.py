@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from jolli.http import ProviderError, ProviderSession, new_session
-from jolli.provider import IntegrationRef, ProviderClient
+from jolli.coordinates import RepoCoordinate
+from jolli.http import ProviderError, ProviderSession, new_session, rate_limit_wait
+from jolli.provider import BranchState, IntegrationRef, ProviderClient
 
 from .base_urls import default_api_base_url
 
@@ -63,3 +64,33 @@ class HttpClient(ProviderClient):
         if not isinstance(data, dict) or key not in data:
             raise ProviderError(f"{self.label} API answered {what} without '{key}'")
         return data[key]
+
+    def branch_request(self, repo: RepoCoordinate, branch: str) -> tuple[str, dict[str, Any] | None]:
+        """The one GET whose answer holds the branch's head: its path and query parameters."""
+        raise NotImplementedError
+
+    def branch_sha(self, data: Any, repo: RepoCoordinate, branch: str) -> str:
+        """The head SHA in the answer to :meth:`branch_request` (a :class:`ProviderError` 404 when absent)."""
+        raise NotImplementedError
+
+    def branch_head(self, repo: RepoCoordinate, branch: str) -> str:
+        """The SHA ``branch`` points at."""
+        return str(self.branch_state(repo, branch).head)
+
+    def branch_state(self, repo: RepoCoordinate, branch: str, *, etag: str | None = None,
+                     last_modified: str | None = None) -> BranchState:
+        """The branch's head by a conditional GET: with the validators of the last answer, an unchanged
+        branch is a ``304 Not Modified`` (which GitHub does not count against the rate limit)."""
+        path, params = self.branch_request(repo, branch)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        data, response = self.session.get_json(url, params=params, headers=headers)
+        wait = rate_limit_wait(response.headers, response.status_code)
+        if response.status_code == 304:
+            return BranchState(None, etag, last_modified, not_modified=True, wait=wait)
+        return BranchState(self.branch_sha(data, repo, branch), response.headers.get("ETag"),
+                           response.headers.get("Last-Modified"), wait=wait)

@@ -73,13 +73,16 @@ class Client(HttpClient):
             status=status_for(ahead, behind), ahead_by=ahead, behind_by=behind, files=unique_paths(paths)
         )
 
-    def branch_head(self, repo: RepoCoordinate, branch: str) -> str:
-        """The SHA ``branch`` points at."""
+    def branch_request(self, repo: RepoCoordinate, branch: str) -> tuple[str, dict[str, Any] | None]:
         if "/" not in branch:
-            data = self.get(f"{self._repo(repo)}/refs/branches/{quote(branch, safe='')}")
-        else:  # a "/" in the path is not read as part of the name: filter the list instead
-            query = 'name = "{}"'.format(branch.replace("\\", "\\\\").replace('"', '\\"'))
-            values = self.expect(self.get(f"{self._repo(repo)}/refs/branches", {"q": query}), "values", "a page")
+            return f"{self._repo(repo)}/refs/branches/{quote(branch, safe='')}", None
+        # a "/" in the path is not read as part of the name: filter the list instead
+        query = 'name = "{}"'.format(branch.replace("\\", "\\\\").replace('"', '\\"'))
+        return f"{self._repo(repo)}/refs/branches", {"q": query}
+
+    def branch_sha(self, data: Any, repo: RepoCoordinate, branch: str) -> str:
+        if "/" in branch:
+            values = self.expect(data, "values", "a page")
             data = next((v for v in values if isinstance(v, dict) and v.get("name") == branch), None)
             if data is None:
                 raise ProviderError(f"{self.label} API: no branch '{branch}' in {repo}", status_code=404)

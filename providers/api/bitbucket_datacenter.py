@@ -71,10 +71,33 @@ class Client(HttpClient):
         )
 
     def branch_head(self, repo: RepoCoordinate, branch: str) -> str:
-        """The SHA ``branch`` points at."""
-        wanted = branch if branch.startswith("refs/") else f"refs/heads/{branch}"
-        for values in self._pages(f"{self._repo(repo)}/branches", {"filterText": branch}):
-            for item in values:
-                if isinstance(item, dict) and (item.get("id") == wanted or item.get("displayId") == branch):
-                    return str(item.get("latestCommit") or self.expect(item, "latestChangeset", "a branch"))
+        """The SHA ``branch`` points at (every page of the filtered branch list, if need be)."""
+        for values in self._pages(*self.branch_request(repo, branch)):
+            found = _branch_in(values, branch)
+            if found:
+                return found
         raise ProviderError(f"{self.label} API: no branch '{branch}' in {repo}", status_code=404)
+
+    def branch_request(self, repo: RepoCoordinate, branch: str) -> tuple[str, dict[str, Any]]:
+        return f"{self._repo(repo)}/branches", {"filterText": branch, "start": 0, "limit": LIMIT}
+
+    def branch_sha(self, data: Any, repo: RepoCoordinate, branch: str) -> str:
+        """The head from the first page of the filtered list (the other pages only when it is not there)."""
+        found = _branch_in(self.expect(data, "values", "a page") or [], branch)
+        if found:
+            return found
+        if data.get("isLastPage", True):
+            raise ProviderError(f"{self.label} API: no branch '{branch}' in {repo}", status_code=404)
+        return self.branch_head(repo, branch)
+
+
+def _branch_in(values: list[Any], branch: str) -> str | None:
+    """The head of ``branch`` in one page of Bitbucket Data Center's branch list, if listed there."""
+    wanted = branch if branch.startswith("refs/") else f"refs/heads/{branch}"
+    for item in values:
+        if isinstance(item, dict) and (item.get("id") == wanted or item.get("displayId") == branch):
+            head = item.get("latestCommit") or item.get("latestChangeset")
+            if not head:
+                raise ProviderError("Bitbucket Data Center API answered a branch without 'latestCommit'")
+            return str(head)
+    return None

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from jolli.coordinates import RepoCoordinate
@@ -47,8 +48,9 @@ class Client(HttpClient):
             status = status_for(ahead, behind)
         return CompareResult(status=status, ahead_by=ahead, behind_by=behind, files=unique_paths(paths))
 
-    def branch_head(self, repo: RepoCoordinate, branch: str) -> str:
-        """The SHA ``branch`` points at."""
-        data = self.get(f"{self._repo(repo)}/branches/{quote(branch, safe='/')}")
+    def branch_request(self, repo: RepoCoordinate, branch: str) -> tuple[str, dict[str, Any] | None]:
+        return f"{self._repo(repo)}/branches/{quote(branch, safe='/')}", None
+
+    def branch_sha(self, data: Any, repo: RepoCoordinate, branch: str) -> str:
         commit = self.expect(data, "commit", "a branch")
         return str(self.expect(commit, "sha", "a branch commit"))

@@ -24,11 +24,26 @@ def test_list_shows_a_table_and_json(cli, logged_in: Org):
 
     assert table.exit_code == 0, table
     header, *rows = table.stdout.splitlines()
-    assert header.split() == ["ID", "PROVIDER", "HOST", "OWNER", "REPOS", "NAME"]
-    assert rows[0].split() == [str(acme["id"]), "github", "github.com", "acme", "(all)", "acme-gh"]
+    assert header.split() == ["ID", "PROVIDER", "HOST", "OWNER", "REPOS", "NAME", "WEBHOOK", "LAST", "DELIVERY"]
+    assert rows[0].split() == [str(acme["id"]), "github", "github.com", "acme", "(all)", "acme-gh", "ok", "never"]
     assert rows[1].split()[:5] == [str(gitlab["id"]), "gitlab", "gitlab.com", "group/sub", "gitlab.com/group/sub/app"]
     assert [i["id"] for i in data.json()] == [acme["id"], gitlab["id"]]
     assert all("webhookSecret" not in i for i in data.json())
+
+
+def test_show_gives_the_webhook_health_and_the_url_to_deliver_to(cli, logged_in: Org):
+    acme = logged_in.integration(name="acme-gh")
+
+    shown = cli.invoke(["integration", "show", str(acme["id"])])
+    data = cli.invoke(["integration", "show", str(acme["id"]), "--json"]).json()
+
+    assert shown.exit_code == 0, shown
+    lines = dict(line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line and not line.startswith(" "))
+    assert lines["webhook"].strip() == "ok" and lines["last delivery"].strip() == "never"
+    assert lines["webhook url"].strip() == acme["webhookUrl"]
+    assert data["webhookHealth"]["webhookGaps24h"] == 0 and "webhookSecret" not in data
+    missing = cli.invoke(["integration", "show", "999999"])
+    assert missing.exit_code == 2 and "no integration 999999" in missing.stderr
 
 
 def test_list_with_no_integrations(cli, logged_in: Org):

@@ -87,3 +87,44 @@ def test_worker_rejects_bad_settings(tmp_path: Path) -> None:
     env = {**base_env(tmp_path), "JOLLI_LEASE_SECONDS": "soon"}
     result = run_jolli(["worker", "--once", "--database-url", url], env, check=False)
     assert result.returncode == 2 and "JOLLI_LEASE_SECONDS must be a number" in result.stderr
+
+
+def _check_result(url: str) -> str | None:
+    from jolli.store import sql as raw
+    from jolli.store.db import close_database
+
+    reopen(url)
+    try:
+        rows = raw.rows("SELECT result FROM source_check")
+        return str(rows[0][0]) if rows and rows[0][0] else None
+    finally:
+        close_database()
+
+
+def test_worker_once_with_checks_checks_every_source_first(tmp_path: Path) -> None:
+    url = seeded_database(tmp_path, pushes=0)
+    run_jolli(["worker", "--once", "--checks", "--database-url", url], base_env(tmp_path))
+    assert _check_result(url) == "unsupported"  # a git source with no integration and no mirror
+
+
+def test_worker_checks_only_checks_and_exits_on_sigterm(tmp_path: Path) -> None:
+    url = seeded_database(tmp_path, pushes=1)
+    log = tmp_path / "checks.log"
+    env = {**base_env(tmp_path), "JOLLI_DATABASE_URL": url}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(JOLLI + ["worker", "--checks-only"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while _check_result(url) is None:
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "checks only" in log.read_text()
+    from jolli.events.tables import EventJob
+
+    reopen(url)
+    assert EventJob.select().where(EventJob.status == "queued").count() == 1  # no job processed

@@ -50,8 +50,9 @@ def create_hook_table(database: object) -> None:
 
 
 def start_worker(db_url: str, plugin_path: Path, log: Path, *, lease: float, mirrors: Path | None = None,
-                 hook_sleep: float = 0.0, concurrency: int = 1) -> subprocess.Popen[bytes]:
-    """``jolli worker`` in its own process, logging to ``log``."""
+                 hook_sleep: float = 0.0, concurrency: int = 1, checks: bool = False,
+                 extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``jolli worker`` in its own process, logging to ``log`` (scheduled checks only with ``checks``)."""
     env = {
         **os.environ,
         "JOLLI_DATABASE_URL": db_url,
@@ -63,9 +64,11 @@ def start_worker(db_url: str, plugin_path: Path, log: Path, *, lease: float, mir
     }
     if mirrors is not None:
         env["JOLLI_GIT_MIRRORS"] = str(mirrors)
+    env.update(extra_env or {})
     code = "import sys; from jolli.cli.main import main; sys.exit(main())"
     return subprocess.Popen(
-        [sys.executable, "-c", code, "worker", "--concurrency", str(concurrency), "--log-level", "warning"],
+        [sys.executable, "-c", code, "worker", "--concurrency", str(concurrency), "--log-level", "warning",
+         "--checks" if checks else "--no-checks"],
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
     )
 

@@ -303,15 +303,32 @@ def _space_bound_to(client: Any, name: str, source_id: int) -> int:
     return int(space.get_json()["id"])
 
 
-def _event(org: Any, source_id: int, head: str, before: str | None = None) -> int:
-    """The source event an archive poller would record for a new version (there is no webhook for files)."""
-    from jolli.events.status import Origin
-    from jolli.events.store import ObservedChange, Producer, store_changes
+_CLOCK = [0.0]
 
-    jrn = f"jrn::path:/home/{org.name}/sources/archive/{source_id}"
-    stored = store_changes(Producer(org.id, org.name), [ObservedChange(
-        ref="", head=head, origin=Origin.POLL, before=before, source_id=source_id, event_jrn=jrn)])
-    return (stored.event_ids or stored.duplicate_event_ids)[0]
+
+def _check(etag: str | None = None, *, answer_head: bool = True) -> Any:
+    """One scheduled sweep of the checks, as ``jolli worker`` runs it (each call one interval later); with
+    ``answer_head`` the archive answers ``HEAD`` with ``etag`` (else the test has set its answer)."""
+    import time
+
+    from jolli.events.checker import Checker
+    from jolli.events.config import EventSettings
+
+    if answer_head:
+        responses.upsert(responses.HEAD, URL, headers={"ETag": etag} if etag else {})
+    _CLOCK[0] = max(_CLOCK[0], time.time()) + 3600
+    return Checker(EventSettings.from_env(), "test-checker", clock=lambda: _CLOCK[0]).sweep()
+
+
+def _event(org: Any, source_id: int, head: str, before: str | None = None) -> int:
+    """The event a scheduled check records for the archive's current version (there is no webhook for files)."""
+    from jolli.events.tables import SourceEvent
+
+    stats = _check()
+    assert stats.results == {"changed": 1}, stats
+    event = SourceEvent.get_by_id(stats.event_ids[0])
+    assert (event.source_id, event.head_sha, event.before_sha, event.origin) == (source_id, head, before, "poll")
+    return int(event.id)
 
 
 def _work() -> list[Any]:
@@ -345,16 +362,47 @@ def test_worker_records_the_changed_member_files_and_advances_the_cursor(install
     assert jolli_client.get(f"/api/sources/{source_id}").get_json()["cursor"]["value"] == digest(V2)
 
 
-def test_worker_skips_a_version_already_at_the_cursor_as_stale(installed: Path, jolli_client: Any,
-                                                               jolli_org: Any) -> None:
+@responses.activate
+def test_a_check_of_a_version_already_at_the_cursor_stores_nothing(installed: Path, jolli_client: Any,
+                                                                  jolli_org: Any) -> None:
+    source_id = _stored_source(jolli_org)
+    assert jolli_client.patch(f"/api/sources/{source_id}/cursor", json={"value": digest(V1)}).status_code == 200
+    responses.add(responses.GET, URL, body=V1)
+    assert _check().results == {"unchanged": 1}
+    assert jolli_client.get("/api/events").get_json()["items"] == []
+
+
+@responses.activate
+def test_an_unchanged_etag_costs_one_head_and_a_new_version_is_downloaded(installed: Path, jolli_client: Any,
+                                                                         jolli_org: Any) -> None:
+    source_id = _stored_source(jolli_org)
+    responses.add(responses.GET, URL, body=V1)
+    assert _check('"v1"').results == {"changed": 1}
+    responses.upsert(responses.HEAD, URL, status=304, headers={"ETag": '"v1"'},
+                     match=[responses.matchers.header_matcher({"If-None-Match": '"v1"'})])
+    before = len(responses.calls)
+    assert _check(answer_head=False).results == {"unchanged": 1}
+    assert [c.request.method for c in responses.calls[before:]] == ["HEAD"]
+    responses.replace(responses.GET, URL, body=V2)
+    responses.upsert(responses.HEAD, URL, headers={"ETag": '"v2"'})
+    assert _check(answer_head=False).results == {"changed": 1}
+    events = jolli_client.get(f"/api/events?sourceId={source_id}").get_json()["items"]
+    assert sorted(e["headSha"] for e in events) == sorted([digest(V1), digest(V2)])
+
+
+@responses.activate
+def test_sync_asks_the_archive_now_and_the_worker_lists_its_changed_files(installed: Path, jolli_client: Any,
+                                                                         jolli_org: Any) -> None:
     source_id = _stored_source(jolli_org)
     space = _space_bound_to(jolli_client, "handbook", source_id)
-    assert jolli_client.patch(f"/api/sources/{source_id}/cursor", json={"value": digest(V1)}).status_code == 200
-    event_id = _event(jolli_org, source_id, digest(V1))
+    responses.add(responses.HEAD, URL)
+    responses.add(responses.GET, URL, body=V1)
+    synced = jolli_client.post(f"/api/sources/{source_id}/sync").get_json()
+    assert (synced["result"], synced["head"], synced["origin"]) == ("changed", digest(V1), "manual")
     assert [r.state for r in _work()] == ["done"]
-    event = jolli_client.get(f"/api/events/{event_id}").get_json()
-    assert event["status"] == "stale"
-    assert [(a["spaceId"], a["outcome"]) for a in event["audit"]] == [(space, "skipped-stale")]
+    event = jolli_client.get(f"/api/events/{synced['eventId']}").get_json()
+    assert [(a["spaceId"], a["outcome"]) for a in event["audit"]] == [(space, "processed")]
+    assert jolli_client.post(f"/api/sources/{source_id}/sync").get_json()["result"] == "unchanged"
 
 
 @responses.activate
@@ -468,9 +516,16 @@ def test_uninstalled_cli_still_lists_and_shows_an_archive_source_added_before(
 
 def test_uninstalled_worker_reports_not_available_instead_of_processing(uninstalled: None, jolli_client: Any,
                                                                         jolli_org: Any) -> None:
+    from jolli.events.status import Origin
+    from jolli.events.store import ObservedChange, Producer, store_changes
+
     source_id = _stored_source(jolli_org)
     _space_bound_to(jolli_client, "handbook", source_id)
-    event_id = _event(jolli_org, source_id, digest(V1))
+    assert _check().results == {"error": 1}  # a check cannot ask a type that is not installed
+    # an event a check stored while the plugin was installed
+    event_id = store_changes(Producer(jolli_org.id, jolli_org.name), [ObservedChange(
+        ref="", head=digest(V1), origin=Origin.POLL, source_id=source_id,
+        event_jrn=f"jrn::path:/home/{jolli_org.name}/sources/archive/{source_id}")]).event_ids[0]
     results = _work()
     assert [r.state for r in results] in (["retry"], ["dead"])
     event = jolli_client.get(f"/api/events/{event_id}").get_json()

@@ -42,6 +42,7 @@ class RemoteInfo:
     etag: str | None
     length: int | None
     last_modified: str | None
+    not_modified: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,17 @@ def _request(method: str, url: str, **kwargs: Any) -> Any:
     raise ArchiveUnavailable(f"{method} {display_url(url)}: more than {MAX_REDIRECTS} redirects")
 
 
-def head(url: str) -> RemoteInfo:
-    """Ask the server for the archive's ETag and size without downloading it."""
-    response = _request("HEAD", url)
+def head(url: str, etag: str | None = None, last_modified: str | None = None) -> RemoteInfo:
+    """Ask the server for the archive's ETag and size without downloading it; with the validators of an
+    earlier answer, a ``304 Not Modified`` says the archive is unchanged (``not_modified``)."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    response = _request("HEAD", url, headers=headers)
+    if response.status_code == 304:
+        return RemoteInfo(url=url, etag=etag, length=None, last_modified=last_modified, not_modified=True)
     length = response.headers.get("Content-Length")
     return RemoteInfo(
         url=url,

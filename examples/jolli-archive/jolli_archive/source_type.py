@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from jolli.errors import InvalidInput
-from jolli.source_type import ChangeSet, MountInfo, SourceType
+from jolli.source_type import ChangeSet, CheckContext, CursorCheck, MountInfo, SourceType
 
 from jolli_archive import fetch, fields, manifests
 
@@ -89,6 +89,17 @@ class ArchiveSourceType(SourceType):
         return ChangeSet(
             base=base, head=head, relation="ahead", files=fetch.changed_members(base_members, head_members)
         )
+
+    def current_cursor(self, source: Any, context: CheckContext) -> CursorCheck:
+        """The archive's digest now: a conditional ``HEAD`` first (its ETag or Last-Modified unchanged:
+        a 304, nothing downloaded), else the download's digest (its listing recorded for detect_changes)."""
+        data = source_fields(source)
+        url = data["url"]
+        info = fetch.head(url, context.etag, context.last_modified)
+        if info.not_modified:
+            return CursorCheck(None, unchanged=True, etag=info.etag, last_modified=info.last_modified)
+        snapshot = self.check(url, data.get("format"))
+        return CursorCheck(snapshot.cursor, etag=info.etag or snapshot.etag, last_modified=info.last_modified)
 
     def check(self, url: str, fmt: str | None = None) -> fetch.Snapshot:
         """Download the current version, record its listing and return it (``jolli archive check``)."""

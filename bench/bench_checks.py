@@ -1,0 +1,300 @@
+"""Scheduled checks at scale: 10,000 git sources whose branches do not move.
+
+Run by hand (prints figures; exit code 1 when a target is missed)::
+
+    python bench/bench_checks.py [--store sqlite|postgres|both] [--sources 10000] [--sweeps 10]
+
+The GitHub branch API is answered in process by ``responses`` (documented shape, an ETag per branch, a 304
+to ``If-None-Match`` with the current ETag). A first sweep learns every ETag; then ``--sweeps`` sweeps,
+each one interval later, are measured:
+
+- provider requests per sweep and how many were 304 (target: at most one per source, all 304);
+- database statements per sweep, counted at ``Database.execute_sql`` (target: bounded by batches, not by
+  sources: at most ``batches x (3 + integrations) + 40``; no statement per unchanged source);
+- Python memory after each sweep (``tracemalloc``; target: flat, the last within 10% + 1 MiB of the second);
+- the time from a check's answer to its event being stored and claimable, against a webhook's delivery of
+  the same kind of push through the receiver's own ``accept`` (the same store path; target within 1.2x);
+- with ``--throughput``: a worker's time for 300 events alone, while a thread of the same process checks
+  the sources, and while a process of its own does (``jolli worker --checks-only``), on their schedule (every source once a minute, spread evenly: 10,000 sources are
+  about 170 checks a second), each provider answer taking 20 ms (target within 1.1x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _events_common import fresh_database, sha  # noqa: E402
+
+INTEGRATIONS = 10
+#: Due checks claimed per statement.
+BATCH = 500
+
+
+def _seed(sources: int) -> list[int]:
+    """``sources`` github sources over :data:`INTEGRATIONS` integrations, each with a cursor; their ids."""
+    from jolli.store import sql as raw
+    from jolli.store.models import Integration, Org, utcnow
+
+    org = Org.create(name="bench")
+    integrations = [Integration.create(org=org, provider="github", host="github.com", owner=f"o{i}",
+                                       name=f"gh{i}", webhook_secret="s", access_token="t").id
+                    for i in range(INTEGRATIONS)]
+    now = raw.naive(utcnow())
+    rows = [(org.id, f"s{n}", "git", f"github.com/o{n % INTEGRATIONS}/r{n}", "main", integrations[n % INTEGRATIONS],
+             True, sha(n + 1), 1, now, now) for n in range(sources)]
+    raw.insert_many("source", ["org_id", "name", "type", "repo", "branch", "integration_id", "enabled",
+                               "cursor_value", "cursor_version", "created_at", "updated_at"], rows)
+    return [int(r[0]) for r in raw.rows("SELECT id FROM source ORDER BY id")]
+
+
+def _mock_github(sources: int, latency: float = 0.0) -> Any:
+    """GitHub's branch API for every repo: ``sha(n + 1)`` for ``o*/r<n>``, ``sha(2)`` for any other, an ETag
+    per head and a 304 to ``If-None-Match`` with it; ``latency`` seconds per answer (a network round trip)."""
+    import re
+
+    import responses
+
+    pattern = re.compile(r"https://api\.github\.com/repos/[^/]+/([^/]+)/branches/main")
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        if latency:
+            time.sleep(latency)
+        name = pattern.match(request.url).group(1)  # type: ignore[union-attr]
+        head = sha(int(name[1:]) + 1) if name[:1] == "r" and name[1:].isdigit() else sha(2)
+        etag = f'"{head[-12:]}"'
+        if request.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, ""
+        return 200, {"ETag": etag, "Content-Type": "application/json"}, json.dumps({"commit": {"sha": head}})
+
+    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+    mock.add_callback(responses.GET, pattern, callback=answer)
+    return mock
+
+
+def _forget_calls(mock: Any) -> None:
+    """Drop the mock's record of calls (kept globally and per registered answer), not the checker's memory."""
+    mock.calls.reset()
+    for registered in mock.registered():
+        registered.calls.reset()
+
+
+class StatementCounter:
+    """Counts the statements sent to the database (every path goes through ``execute_sql``)."""
+
+    def __init__(self) -> None:
+        import peewee
+
+        self.count = 0
+        self._original = peewee.Database.execute_sql
+        counter = self
+
+        def counted(db: Any, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+            counter.count += 1
+            return counter._original(db, sql, params, *args, **kwargs)
+
+        peewee.Database.execute_sql = counted  # type: ignore[method-assign]
+
+
+def _sweeps(store: str, sources: int, sweeps: int) -> dict[str, Any]:
+    from jolli.events.checker import Checker
+    from jolli.events.config import EventSettings
+
+    with fresh_database(store):
+        _seed(sources)
+        settings = EventSettings.from_env(check_batch=BATCH, check_concurrency=8)
+        clock = [time.time()]
+        checker = Checker(settings, "bench", clock=lambda: clock[0])
+        counter = StatementCounter()
+        with _mock_github(sources) as mock:
+            first = checker.sweep()
+            assert first.results == {"unchanged": sources}, first.results
+            _forget_calls(mock)
+            tracemalloc.start()
+            figures = []
+            for _ in range(sweeps):
+                clock[0] += 3600
+                before = counter.count
+                started = time.perf_counter()
+                stats = checker.sweep()
+                seconds = time.perf_counter() - started
+                statuses = [c.response.status_code for c in mock.calls]
+                _forget_calls(mock)
+                figures.append({"seconds": seconds, "requests": len(statuses), "notModified": statuses.count(304),
+                                "statements": counter.count - before, "results": stats.results,
+                                "memory": tracemalloc.get_traced_memory()[0]})
+            tracemalloc.stop()
+        latency = _latency(store)
+    return {"store": store, "sweeps": figures, "latency": latency}
+
+
+def _latency(store: str, pushes: int = 200) -> dict[str, float]:
+    """Median seconds from an answer to its event being stored and claimable: a check's ``record`` vs the
+    webhook receiver's ``accept`` (both the one store path)."""
+    from jolli.events.checker import record
+    from jolli.events.checks import claim_one, now_seconds
+    from jolli.events.intake import accept, load_integration
+    from jolli.events.status import Origin
+    from jolli.provider import CanonicalPush
+    from jolli.store.models import Integration, Org, Source
+
+    with fresh_database(store):
+        org = Org.create(name="latency")
+        integration = Integration.create(org=org, provider="github", host="github.com", owner="acme",
+                                         webhook_secret="s")
+        hooked = [Source.create(org=org, name=f"w{n}", type="git", repo=f"github.com/acme/w{n}", branch="main",
+                                integration=integration) for n in range(pushes)]
+        checked = [Source.create(org=org, name=f"c{n}", type="git", repo=f"github.com/acme/c{n}", branch="main",
+                                 integration=integration) for n in range(pushes)]
+        loaded = load_integration(integration.id, cached=False)
+        webhook, check = [], []
+        for n in range(pushes):
+            push = CanonicalPush(repo=hooked[n].repo, ref="refs/heads/main", before=sha(1), after=sha(n + 2),
+                                 delivery_id=f"d{n}")
+            started = time.perf_counter()
+            accept(loaded, [push])
+            webhook.append(time.perf_counter() - started)
+            due = claim_one("bench", checked[n].id, now_seconds(), 30)
+            assert due is not None
+            started = time.perf_counter()
+            record(due, sha(n + 2), Origin.POLL)
+            check.append(time.perf_counter() - started)
+    return {"webhook": statistics.median(webhook), "check": statistics.median(check)}
+
+
+def _sweep_until(settings: Any, stop: Any, mock: Any) -> None:
+    """What a worker's check thread does: sweep the due checks, look again shortly, until ``stop``."""
+    from jolli.events.checker import Checker
+    from jolli.events.worker import CHECK_PAUSE
+    from jolli.store.db import database
+
+    checker = Checker(settings, "bench-checks")
+    while not stop.is_set():
+        checker.sweep(stop)
+        _forget_calls(mock)
+        stop.wait(CHECK_PAUSE)
+    database.close()
+
+
+def _sweep_in_child(url: str, settings: Any, stop: Any, mock: Any) -> None:
+    """``jolli worker --checks-only`` in a process of its own (forked: the provider mock comes along)."""
+    from jolli.store.db import open_database
+
+    open_database(url)
+    _sweep_until(settings, stop, mock)
+
+
+def _spread(interval: float) -> None:
+    """Every source due once within the next ``interval`` seconds, evenly (a schedule in its steady state)."""
+    from jolli.events import checks
+    from jolli.store import sql as raw
+
+    now = checks.now_seconds()
+    checks.schedule_new(now)
+    raw.execute("UPDATE source_check SET due_at = ? + (source_id - (source_id / 1000) * 1000) * ?",
+                (now, interval / 1000))
+
+
+def _throughput(store: str, sources: int, events: int = 300, latency: float = 0.02) -> dict[str, float]:
+    """Seconds a worker takes for ``events`` queued events (one space each), alone and while a checker
+    thread or a process of its own checks ``sources`` unchanged sources on their schedule."""
+    import multiprocessing
+    import threading
+
+    from _events_common import NoOp, only_plugins
+
+    import jolli.providers.github
+    from jolli.events.config import EventSettings
+    from jolli.events.intake import accept, load_integration
+    from jolli.events.worker import Worker
+    from jolli.provider import CanonicalPush
+    from jolli.store.db import close_database
+    from jolli.store.models import Integration, Org, Source, Space, SpaceSource
+
+    only_plugins((NoOp(), "noop"), (jolli.providers.github, "github"))
+    settings = EventSettings.from_env(check_batch=BATCH, check_concurrency=8, coalesce_seconds=0.0,
+                                      check_interval_seconds=60.0, check_quiet_interval_seconds=60.0,
+                                      poll_seconds=0.05)
+    timings = {}
+    with fresh_database(store) as url, _mock_github(sources, latency) as mock:
+        _seed(sources)
+        org = Org.create(name="work")
+        integration = Integration.create(org=org, provider="github", host="github.com", owner="work",
+                                         webhook_secret="s")
+        loaded = load_integration(integration.id, cached=False)
+        for round_, shape in enumerate(("alone", "with checks", "with a check process")):
+            for n in range(events):
+                source = Source.create(org=org, name=f"{round_}-{n}", type="git", repo=f"github.com/work/x{round_}-{n}",
+                                       branch="main", integration=integration)
+                SpaceSource.create(space=Space.create(org=org, name=f"{round_}-{n}"), source=source)
+                accept(loaded, [CanonicalPush(source.repo, "refs/heads/main", sha(1), sha(2), delivery_id=f"{n}")])
+            stop: Any = threading.Event() if shape == "with checks" else multiprocessing.get_context("fork").Event()
+            sweeper: Any = None
+            if shape == "with checks":
+                sweeper = threading.Thread(target=_sweep_until, args=(settings, stop, mock))
+            elif shape == "with a check process":
+                close_database()  # nothing open across the fork
+                sweeper = multiprocessing.get_context("fork").Process(
+                    target=_sweep_in_child, args=(url, settings, stop, mock))
+            if sweeper is not None:
+                _spread(settings.check_interval_seconds)
+                sweeper.start()
+                time.sleep(1.0)  # let the sweeps get going
+            started = time.perf_counter()
+            done = Worker(settings).drain()
+            timings[shape] = time.perf_counter() - started
+            stop.set()
+            if sweeper is not None:
+                sweeper.join(120)
+            assert len(done) == events, len(done)
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--sources", type=int, default=10_000)
+    parser.add_argument("--sweeps", type=int, default=10)
+    parser.add_argument("--throughput", action="store_true",
+                        help="also: worker throughput while the sources are checked, vs without")
+    args = parser.parse_args()
+    ok = True
+    for store in (["sqlite", "postgres"] if args.store == "both" else [args.store]):
+        result = _sweeps(store, args.sources, args.sweeps)
+        print(f"== {store}: {args.sources} unchanged sources, {args.sweeps} sweeps")
+        for n, f in enumerate(result["sweeps"], 1):
+            print(f"sweep {n:2}: {f['seconds']:6.2f} s  requests {f['requests']} ({f['notModified']} x 304)  "
+                  f"statements {f['statements']}  python memory {f['memory'] / 2**20:.1f} MiB  {f['results']}")
+        sweeps = result["sweeps"]
+        ok &= all(f["requests"] <= args.sources and f["notModified"] == f["requests"] for f in sweeps)
+        batches = -(-args.sources // BATCH)
+        ok &= all(f["statements"] <= batches * (3 + INTEGRATIONS) + 40 for f in sweeps)
+        if len(sweeps) > 1:
+            ok &= sweeps[-1]["memory"] <= sweeps[1]["memory"] * 1.1 + 2**20
+        latency = result["latency"]
+        ratio = latency["check"] / latency["webhook"]
+        print(f"answer -> claimable event: check {latency['check'] * 1000:.2f} ms, webhook "
+              f"{latency['webhook'] * 1000:.2f} ms (median), ratio {ratio:.2f} (target <= 1.2)")
+        ok &= ratio <= 1.2
+        if args.throughput:
+            timings = _throughput(store, args.sources)
+            thread = timings["with checks"] / timings["alone"]
+            process = timings["with a check process"] / timings["alone"]
+            print(f"worker: 300 events alone {timings['alone']:.2f} s; while {args.sources} sources are checked "
+                  f"once a minute by a thread of the worker {timings['with checks']:.2f} s ({thread:.2f}x), by a "
+                  f"check process of its own {timings['with a check process']:.2f} s ({process:.2f}x; target <= 1.10)")
+            ok &= process <= 1.1
+    print("targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

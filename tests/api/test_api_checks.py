@@ -1,0 +1,114 @@
+"""``POST /api/sources/:id/sync``, a source's check state, intervals, and an integration's webhook health."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from apihelp import Api, assert_problem
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
+from checkhelp import BranchApi  # noqa: E402
+from eventhelp import deliver, sha  # noqa: E402
+
+
+def _git_source(api: Api, cursor: str | None = sha(1)) -> tuple[dict[str, Any], dict[str, Any]]:
+    integration = api.created("/api/integrations", {"provider": "github", "host": "github.com", "owner": "acme",
+                                                     "webhookSecret": "s3cret-for-tests", "name": "gh"})
+    source = api.created("/api/sources", {"name": "app", "type": "git", "repo": "github.com/acme/app",
+                                          "branch": "main", "integrationId": integration["id"]})
+    if cursor:
+        assert api.patch(f"/api/sources/{source['id']}/cursor", {"value": cursor}).status_code == 200
+    return integration, source
+
+
+@responses.activate
+def test_sync_of_a_git_source_stores_the_new_head_as_a_manual_event_then_says_unchanged(api: Api) -> None:
+    _, source = _git_source(api)
+    branch = BranchApi()
+    branch.add("github", "github.com/acme/app", sha(2))
+    found = api.post(f"/api/sources/{source['id']}/sync")
+    assert found.status_code == 200, found.get_json()
+    body = found.get_json()
+    assert (body["result"], body["head"], body["origin"]) == ("changed", sha(2), "manual")
+    event = api.get(f"/api/events/{body['eventId']}").get_json()
+    assert (event["origin"], event["headSha"], event["beforeSha"]) == ("manual", sha(2), sha(1))
+    listed = api.get("/api/events?origin=manual").get_json()["items"]
+    assert [e["id"] for e in listed] == [body["eventId"]]
+
+    again = api.post(f"/api/sources/{source['id']}/sync").get_json()
+    assert (again["result"], again["head"], again["eventId"]) == ("unchanged", sha(2), None)
+    assert branch.statuses() == [200, 304]
+    check = api.get(f"/api/sources/{source['id']}").get_json()["check"]
+    assert check["result"] == "unchanged" and check["lastCheckedAt"] and check["nextCheckAt"] > check["lastCheckedAt"]
+
+
+def test_a_file_source_needs_the_cursor_read_from_its_mount(api: Api) -> None:
+    source = api.created("/api/sources", {"name": "notes", "type": "file"})
+    refused = api.post(f"/api/sources/{source['id']}/sync")
+    assert_problem(refused, 422, "cursor", "jolli source sync notes")
+    reported = api.post(f"/api/sources/{source['id']}/sync", {"cursor": "sha256:" + "a" * 64}).get_json()
+    assert reported["result"] == "changed" and reported["eventId"]
+    assert api.get(f"/api/events/{reported['eventId']}").get_json()["origin"] == "manual"
+    same = api.post(f"/api/sources/{source['id']}/sync", {"cursor": "sha256:" + "a" * 64}).get_json()
+    assert (same["result"], same["eventId"]) == ("unchanged", None)
+
+
+def test_a_reported_cursor_is_validated_by_the_source_type(api: Api) -> None:
+    _, source = _git_source(api)
+    assert_problem(api.post(f"/api/sources/{source['id']}/sync", {"cursor": "not-a-sha"}), 400, "cursor",
+                   "commit SHA")
+    assert_problem(api.post(f"/api/sources/{source['id']}/sync", {"head": sha(3)}), 400, "head")
+
+
+@responses.activate
+def test_a_change_only_a_check_found_makes_the_integration_degraded_until_its_webhook_arrives(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jolli.provider import CanonicalPush
+    from jolli.store.models import Integration
+
+    monkeypatch.setenv("JOLLI_WEBHOOK_GRACE", "0.001")
+    integration, source = _git_source(api)
+    assert api.get(f"/api/integrations/{integration['id']}/health").get_json()["status"] == "ok"
+    BranchApi().add("github", "github.com/acme/app", sha(2))
+    api.post(f"/api/sources/{source['id']}/sync")
+
+    health = api.get(f"/api/integrations/{integration['id']}/health").get_json()
+    assert health["status"] == "degraded" and health["webhookGaps24h"] == 1
+    assert health["webhookGaps"][0]["headSha"] == sha(2)
+    assert integration["webhookUrl"] in health["fix"] and "secret" in health["fix"]
+    assert "s3cret-for-tests" not in str(health)
+
+    deliver(Integration.get_by_id(integration["id"]), [CanonicalPush(
+        repo="github.com/acme/app", ref="refs/heads/main", before=sha(1), after=sha(2), delivery_id="late")])
+    healed = api.get(f"/api/integrations/{integration['id']}/health").get_json()
+    assert (healed["status"], healed["webhookGaps24h"]) == ("ok", 0)
+    assert healed["lastVerifiedDeliveryAt"]
+
+
+def test_intervals_of_their_own_are_checked(api: Api) -> None:
+    integration, source = _git_source(api)
+    put = api.client.put
+    headers = {"Authorization": f"Bearer {api.token}"}
+    assert_problem(put(f"/api/sources/{source['id']}/check", json={"intervalSeconds": 1}, headers=headers), 400,
+                   "intervalSeconds")
+    ok = put(f"/api/sources/{source['id']}/check", json={"intervalSeconds": 30}, headers=headers)
+    assert ok.status_code == 200 and ok.get_json()["intervalSeconds"] == 30
+    mine = put(f"/api/integrations/{integration['id']}/check", json={"intervalSeconds": 600}, headers=headers)
+    assert mine.get_json() == {"integrationId": integration["id"], "intervalSeconds": 600}
+
+
+@responses.activate
+def test_get_and_list_integrations_show_the_webhook_health(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOLLI_WEBHOOK_GRACE", "0.001")
+    integration, source = _git_source(api)
+    assert api.get(f"/api/integrations/{integration['id']}").get_json()["webhookHealth"]["status"] == "ok"
+    BranchApi().add("github", "github.com/acme/app", sha(2))
+    api.post(f"/api/sources/{source['id']}/sync")
+    shown = api.get(f"/api/integrations/{integration['id']}").get_json()["webhookHealth"]
+    assert (shown["status"], shown["webhookGaps24h"]) == ("degraded", 1) and shown["fix"]
+    listed = api.get("/api/integrations").get_json()["items"]
+    assert listed[0]["webhookHealth"]["status"] == "degraded"
