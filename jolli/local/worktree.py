@@ -88,21 +88,17 @@ def inspect(path: str) -> WorkTree:
     return WorkTree(path=path, exists=True, is_git=True, origin_url=origin_url_from_config(config), branch=branch)
 
 
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?([^/:]+)(?::\d*)?/(.+)$", re.IGNORECASE)
-_SCP = re.compile(r"^(?:[^@/]+@)?([^/:]+):(?!/)(.+)$")
 
 
 def simple_coordinate(url: str) -> str | None:
-    """``host/owner/repo`` for the plain URL shapes (https, ssh, scp-like), or ``None`` for anything else."""
-    match = _URL.match(url) or _SCP.match(url)
-    if not match:
+    """``host/owner/repo`` of a remote URL (:func:`jolli.coordinates.normalize`, which folds host aliases
+    such as ``ssh.github.com:443``), or ``None`` when it names no repository."""
+    from jolli.coordinates import normalize
+
+    try:
+        return str(normalize(url))
+    except Exception:  # noqa: BLE001 - a remote jolli cannot read names no repository it knows
         return None
-    host, path = match.group(1).lower(), match.group(2).strip("/")
-    if path.endswith(".git"):
-        path = path[:-4]
-    if path.count("/") != 1:
-        return None  # nested groups, Bitbucket Data Center paths, browser URLs: ask normalize()
-    return f"{host}/{path}"
 
 
 def remote_matches(origin_url: str | None, repo: str | None) -> bool | None:
@@ -110,14 +106,7 @@ def remote_matches(origin_url: str | None, repo: str | None) -> bool | None:
     if not origin_url or not repo:
         return None
     found = simple_coordinate(origin_url)
-    if found is None:
-        from jolli.coordinates import normalize  # the rare URL shape the simple reader does not know
-
-        try:
-            found = str(normalize(origin_url))
-        except Exception:  # noqa: BLE001 - an unreadable remote cannot match
-            return None
-    return found.casefold() == repo.casefold()
+    return None if found is None else found.casefold() == repo.casefold()
 
 
 def display_remote(url: str) -> str:

@@ -72,7 +72,7 @@ def test_config_parsing_finds_only_the_origin_url():
         ("https://GitHub.com/acme/backend.git/", "github.com/acme/backend"),
         ("ssh://git@git.example.com:2222/team/svc.git", "git.example.com/team/svc"),
         ("https://user:secret@github.com/acme/backend", "github.com/acme/backend"),
-        ("https://gitlab.com/group/sub/repo.git", None),
+        ("https://gitlab.com/group/sub/repo.git", "gitlab.com/group/sub/repo"),  # nested groups
         ("/srv/git/backend.git", None),
     ],
 )
@@ -90,3 +90,11 @@ def test_remote_matching_ignores_case_and_url_form():
 def test_printed_remotes_never_carry_credentials():
     shown = display_remote("https://oauth2:glpat-SECRET@gitlab.example.com/a/b/c/d.git")
     assert "SECRET" not in shown
+
+
+def test_a_remote_through_a_host_alias_names_the_repository_on_its_host() -> None:
+    from jolli.local.worktree import remote_matches, simple_coordinate
+
+    assert simple_coordinate("ssh://git@ssh.github.com:443/acme/app.git") == "github.com/acme/app"
+    assert remote_matches("ssh://git@ssh.github.com:443/acme/app.git", "github.com/acme/app") is True
+    assert remote_matches("git@github.com:acme/other.git", "github.com/acme/app") is False
