@@ -533,6 +533,7 @@ def show(name: str, as_json: bool, server: str | None) -> None:
             views_mod.apply_server(found, loaded.config, None, None, None)
         if settings is not None:
             _covering_integrations(found, settings)
+            _check_states(found, settings)
         for view in found:
             try:
                 stype = get_plugins().source_type(view.type)
@@ -566,6 +567,48 @@ def _covering_integrations(views: list[SourceView], settings: Any) -> None:
 _MARK = {True: ("ok", "green"), False: ("FAIL", "red"), None: ("-", None)}
 
 
+def _check_states(views: list[SourceView], settings: Any) -> None:
+    """The server's checks of each source it holds (last check, result, next check): one GET each."""
+    from jolli.client import ApiError, path_param
+
+    on_server = [v for v in views if v.source_id is not None and _on_server(v)]
+    if not on_server:
+        return
+    try:
+        with make_client(settings) as client:
+            for view in on_server:
+                view.schedule = client.get(f"/api/sources/{path_param(view.source_id)}").get("check")
+    except ApiError as exc:
+        warn(f"the server did not say how its checks of the source went: {api_message(exc)}")
+
+
+def _on_server(view: SourceView) -> bool:
+    found = view.checks.get("onServer")
+    return found is not None and found.ok is True
+
+
+def _check_lines(view: SourceView) -> list[tuple[str, Any]]:
+    """``last check`` and ``next check`` rows of ``show`` (nothing for a source the server does not hold)."""
+    if not _on_server(view):
+        return []
+    state = view.schedule
+    if not state or not state.get("lastCheckedAt"):
+        last = "never"
+    else:
+        last = f"{state['lastCheckedAt']} {state.get('result')}" + (f": {state['detail']}" if state.get("detail") else "")
+        if state.get("eventId"):
+            last += f" (event {state['eventId']})"
+    if not state:
+        upcoming = "at the next sweep of a worker ('jolli worker')"
+    elif state.get("running"):
+        upcoming = "running now"
+    else:
+        upcoming = str(state.get("nextCheckAt"))
+        if state.get("intervalSeconds"):
+            upcoming += f" (every {state['intervalSeconds']:g} s, its own interval)"
+    return [("last check", last), ("next check", upcoming)]
+
+
 def _print_view(view: SourceView) -> None:
     from jolli.cli.output import _color
 
@@ -574,6 +617,7 @@ def _print_view(view: SourceView) -> None:
             ("mount", view.mount_path)]
     if view.cursor:
         rows.append(("cursor", f"{view.cursor.get('value')} (updated {view.cursor.get('updatedAt')})"))
+    rows += _check_lines(view)
     for key, value in rows:
         click.echo(f"{key + ':':<13}{'-' if value is None else value}")
     click.echo("checks:")

@@ -41,6 +41,8 @@ class SourceView:
     integration_id: int | None = None
     mount_path: str | None = None
     cursor: dict[str, Any] | None = None
+    #: The server's checks of the source (``GET /api/sources/:id`` ``check``): last check, result, next check.
+    schedule: dict[str, Any] | None = None
     checks: dict[str, Check] = field(default_factory=dict)
     collisions: list[collisions.Collision] = field(default_factory=list)
 
@@ -70,6 +72,7 @@ class SourceView:
             "integrationId": self.integration_id,
             "mountPath": self.mount_path,
             "cursor": self.cursor,
+            "check": self.schedule,
             "status": self.status(),
             "checks": {key: check.as_json() for key, check in self._ordered()},
             "collisions": [c.as_json() for c in self.collisions],

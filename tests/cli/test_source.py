@@ -474,6 +474,26 @@ def test_show_finds_a_server_source_that_is_not_mounted_here(cli, workspace, log
     assert data["kind"] == "server" and data["repo"] == "github.com/acme/api"
 
 
+def test_show_gives_the_last_check_its_result_and_the_next_check(cli, workspace, logged_in: Org):
+    notes = logged_in.source(name="notes", type="file")
+    before = cli.invoke(["source", "show", "notes"])
+    assert before.exit_code == 0, before
+    assert "last check:  never" in before.stdout and "next check:  at the next sweep" in before.stdout
+    status, synced = logged_in.api("POST", f"/api/sources/{notes['id']}/sync", {"cursor": "sha256:" + "a" * 64})
+    assert status == 200 and synced["result"] == "changed"
+
+    data = cli.invoke(["source", "show", "notes", "--json"]).json()
+    text = cli.invoke(["source", "show", "notes"]).stdout
+
+    check = data["check"]
+    assert (check["result"], check["eventId"]) == ("changed", synced["eventId"])
+    assert check["lastCheckedAt"] < check["nextCheckAt"]
+    lines = dict(line.split(":  ", 1) for line in text.splitlines() if line.startswith(("last check", "next check")))
+    assert lines["last check"].strip() == (f"{check['lastCheckedAt']} changed: {check['detail']} "
+                                           f"(event {synced['eventId']})")
+    assert lines["next check"].strip() == check["nextCheckAt"]
+
+
 def test_show_of_an_unknown_name_exits_2(cli, workspace):
     result = cli.invoke(["source", "show", "nope"])
 
