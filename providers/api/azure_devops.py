@@ -5,7 +5,9 @@ the API root (``https://dev.azure.com``, or the Server's base URL), then
 ``/_apis/git/repositories/{repo}/...``, with ``api-version`` on every call:
 
 - branch head: ``GET .../refs?filter=heads/{branch}`` lists the refs starting with that name (``value``
-  of ``{name, objectId}``); the exact ``refs/heads/{branch}`` gives the SHA;
+  of ``{name, objectId}``); the exact ``refs/heads/{branch}`` gives the SHA. The Refs API documents no
+  ``ETag``: a check asks plainly, and conditionally only if an answer ever carries one (as the other
+  providers' branch APIs do);
 - compare: ``GET .../diffs/commits?baseVersion=&baseVersionType=&targetVersion=&targetVersionType=``
   gives ``aheadCount`` and ``behindCount`` of the target against the base, and the ``changes`` since
   their merge base (``item.path``; ``originalPath`` of renames), paged with ``$top``/``$skip`` up to
@@ -33,6 +35,10 @@ API_VERSION = "7.1"
 PAGE = 100
 
 
+def _short(branch: str) -> str:
+    return branch[len("refs/heads/"):] if branch.startswith("refs/heads/") else branch
+
+
 class Client(HttpClient):
     """Azure DevOps API for one integration."""
 
@@ -46,10 +52,11 @@ class Client(HttpClient):
     def _repo(self, repo: RepoCoordinate) -> str:
         return f"/{quote(repo.owner, safe='/')}/_apis/git/repositories/{quote(repo.name, safe='')}"
 
-    def branch_head(self, repo: RepoCoordinate, branch: str) -> str:
-        """The SHA ``branch`` points at."""
-        name = branch[len("refs/heads/"):] if branch.startswith("refs/heads/") else branch
-        data = self.get(f"{self._repo(repo)}/refs", {"filter": f"heads/{name}", "api-version": API_VERSION})
+    def branch_request(self, repo: RepoCoordinate, branch: str) -> tuple[str, dict[str, Any] | None]:
+        return f"{self._repo(repo)}/refs", {"filter": f"heads/{_short(branch)}", "api-version": API_VERSION}
+
+    def branch_sha(self, data: Any, repo: RepoCoordinate, branch: str) -> str:
+        name = _short(branch)
         for item in self.expect(data, "value", "a ref list") or []:
             if isinstance(item, dict) and item.get("name") == f"refs/heads/{name}":
                 return str(self.expect(item, "objectId", "a ref"))

@@ -51,6 +51,24 @@ def test_branch_head_takes_the_exact_ref_from_the_prefix_filter() -> None:
 
 
 @responses.activate
+def test_branch_state_asks_the_refs_api_plainly_when_it_sends_no_etag_and_conditionally_when_it_does() -> None:
+    query = matchers.query_param_matcher({"filter": "heads/main", "api-version": API_VERSION})
+    responses.get(f"{API}/refs", json={"value": [ref("refs/heads/main", HEAD)], "count": 1}, match=[query])
+    azdo = client()
+    first = azdo.branch_state(REPO, "main")
+    second = azdo.branch_state(REPO, "refs/heads/main", etag=first.etag, last_modified=first.last_modified)
+    assert (first.head, first.etag, first.not_modified) == (HEAD, None, False)
+    assert (second.head, second.not_modified) == (HEAD, False)
+    assert "If-None-Match" not in responses.calls[1].request.headers
+    assert responses.calls[1].request.headers["Authorization"] == AUTH
+
+    responses.replace(responses.GET, f"{API}/refs", status=304, headers={"ETag": '"r1"'},
+                      match=[matchers.header_matcher({"If-None-Match": '"r1"'}, strict_match=False)])
+    again = azdo.branch_state(REPO, "main", etag='"r1"')
+    assert (again.head, again.not_modified, again.etag) == (None, True, '"r1"')
+
+
+@responses.activate
 def test_branch_head_of_a_missing_branch_is_a_404_provider_error() -> None:
     responses.get(f"{API}/refs", json={"value": [], "count": 0})
     with pytest.raises(ProviderError) as caught:
