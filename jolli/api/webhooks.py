@@ -29,7 +29,7 @@ from jolli.api.request import limit_reads, read_body
 from jolli.api.schemas import MAX_ID
 from jolli.api.spec import doc
 from jolli.errors import InvalidInput
-from jolli.events.intake import load_integration, receive
+from jolli.events.intake import load_integration, receive, refused
 from jolli.json_input import MAX_DEPTH, parse, unstorable_text
 from jolli.store.db import database
 
@@ -50,14 +50,18 @@ def answer(integration_id: int, headers: Mapping[str, str], body_of: Callable[[]
     integration = load_integration(integration_id)
     if not database.is_closed():  # a slow sender holds a thread while its body arrives, never a connection
         database.close()
-    body = body_of()
-    if b"\\ud" in body or b"\\uD" in body:  # a surrogate escape: rare, so the check costs nothing otherwise
-        _refuse_unstorable(body)
     try:
-        result = receive(integration, headers, body)
-    except RecursionError:  # a provider's json.loads on a body nested ~1,000 deep
-        raise InvalidInput(f"the webhook body is nested deeper than {MAX_DEPTH} levels",
-                           fields={"_body": ["nested too deep"]}) from None
+        body = body_of()
+        if b"\\ud" in body or b"\\uD" in body:  # a surrogate escape: rare, so the check costs nothing otherwise
+            _refuse_unstorable(body)
+        try:
+            result = receive(integration, headers, body)
+        except RecursionError:  # a provider's json.loads on a body nested ~1,000 deep
+            raise InvalidInput(f"the webhook body is nested deeper than {MAX_DEPTH} levels",
+                               fields={"_body": ["nested too deep"]}) from None
+    except Exception as exc:
+        refused(integration, exc)  # every refusal of a known integration passes here, and only here
+        raise
     return result.http_status, (_encode(result.to_dict()) + "\n").encode()
 
 

@@ -46,14 +46,27 @@ def list_(as_json: bool, server: str | None) -> None:
 
 
 def _status(item: dict) -> str:
-    """``ok``, ``degraded (N gaps)``, with ``checks paused`` when the provider asked to slow down."""
+    """``ok``, ``degraded (N gaps)``, with ``N refused`` (last 24 h) and ``checks paused`` when the provider asked
+    to slow down."""
     health = item.get("webhookHealth") or {}
     text = str(health.get("status") or "-")
     if health.get("webhookGaps24h"):
         text += f" ({health['webhookGaps24h']} gaps)"
+    refused = sum((health.get("refusedDeliveries24h") or {}).values())
+    if refused:
+        text += f", {refused} refused"
     if health.get("checksPausedUntil"):
         text += ", checks paused"
     return text
+
+
+def _refused(health: dict) -> str:
+    """``0``, or the refused deliveries of the last 24 h by reason: ``3 (bad-signature 2, too-large 1)``."""
+    by_reason = health.get("refusedDeliveries24h") or {}
+    if not by_reason:
+        return "0"
+    named = ", ".join(f"{reason} {n}" for reason, n in sorted(by_reason.items()))
+    return f"{sum(by_reason.values())} ({named})"
 
 
 @integration.command("show")
@@ -62,7 +75,8 @@ def _status(item: dict) -> str:
 @server_option
 def show(integration_id: int, as_json: bool, server: str | None) -> None:
     """Show one integration and its webhook health: last verified delivery, pushes only jolli's checks
-    found in the last 24 h (webhook gaps), paused checks, and the fix."""
+    found in the last 24 h (webhook gaps), deliveries refused in the last 24 h by reason, paused checks,
+    and the fix."""
     with cli_errors():
         with require_client(server, "showing an integration") as client:
             item = client.get(f"/api/integrations/{integration_id}")
@@ -74,7 +88,7 @@ def show(integration_id: int, as_json: bool, server: str | None) -> None:
                 ("owner", item.get("owner") or "(whole host)"), ("repos", ", ".join(item.get("repos") or []) or "(all)"),
                 ("name", item.get("name")), ("webhook url", item.get("webhookUrl")), ("webhook", _status(item)),
                 ("last delivery", health.get("lastVerifiedDeliveryAt") or "never"),
-                ("gaps (24 h)", health.get("webhookGaps24h", 0))]
+                ("gaps (24 h)", health.get("webhookGaps24h", 0)), ("refused (24 h)", _refused(health))]
         if health.get("checksPausedUntil"):
             rows.append(("checks paused", f"until {health['checksPausedUntil']}: {health.get('checksPauseReason')}"))
         for key, value in rows:

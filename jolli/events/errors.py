@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jolli.errors import JolliError, NotFound, Unauthorized
+from jolli.events.status import RefusalReason
 
 __all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NoWebhooks", "NotFound"]
 
@@ -12,7 +13,14 @@ class IntegrationNotFound(NotFound):
 
 
 class BadSignature(Unauthorized):
-    """A webhook whose signature (or token) is missing or does not verify. Never says what was expected."""
+    """A webhook whose signature (or token) is missing or does not verify. Never says what was expected;
+    ``check`` says which check failed (for the log, never the secret or the signature)."""
+
+    def __init__(self, message: str, *, check: str = "signature missing or not matching",
+                 reason: RefusalReason = RefusalReason.BAD_SIGNATURE) -> None:
+        super().__init__(message)
+        self.check = check
+        self.reason = reason
 
 
 class NoWebhooks(JolliError):

@@ -3,8 +3,10 @@
 Per integration: the time of its last verified delivery (its newest webhook event, or its newest recorded
 delivery that created none), the pushes of the last 24 hours that only a check found (a **webhook gap**:
 a ``poll`` or ``manual`` event that no webhook repeated within ``JOLLI_WEBHOOK_GRACE`` seconds), and any
-pause of its checks. A gap makes the status ``degraded``, with the fix in words. Refused deliveries (a bad
-signature, an unknown integration) are answered before anything is written, so they are not counted here.
+pause of its checks, and the deliveries it refused in the last 24 hours by reason (counted per hour by
+:mod:`jolli.events.refusals`; deliveries to an integration id that does not exist are not counted). A gap
+makes the status ``degraded``, with the fix in words; refusals alone do not (anyone can send a forged
+delivery), but they are named in the fix of a gap, since a secret set on one side only causes both.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from jolli.events import checks
+from jolli.events import checks, refusals
 from jolli.events.status import Origin
 from jolli.events.tables import SourceEvent
 from jolli.store import sql as raw
@@ -59,10 +61,11 @@ def webhook_health(integration_id: int, grace_seconds: float, webhook_url: str |
     last = last_deliveries([integration_id]).get(integration_id)
     _, paused_until, pause_reason = checks.integration_settings([integration_id]).get(integration_id, (None,) * 3)
     paused = paused_until is not None and paused_until > checks.now_seconds()
+    refused = refusals.last_24h([integration_id]).get(integration_id, {})
     body: dict[str, Any] = {
         "status": "degraded" if count else "ok",
         "lastVerifiedDeliveryAt": _iso(last),
-        "refusedDeliveries24h": None,  # refused deliveries are answered before anything is stored
+        "refusedDeliveries24h": refused,
         "webhookGaps24h": count,
         "webhookGaps": [{"eventId": int(i), "repo": r, "branch": b, "headSha": h, "foundAt": _iso(_when(t))}
                         for i, r, b, h, t in listed],
@@ -76,6 +79,9 @@ def webhook_health(integration_id: int, grace_seconds: float, webhook_url: str |
                        f"webhook is not delivering. Check the hook on the provider: its URL must point{where_to}, "
                        "its secret must equal this integration's webhookSecret, and it must send push events; "
                        "the provider's delivery log says why deliveries failed.")
+        if refused:
+            named = ", ".join(f"{n} {reason}" for reason, n in sorted(refused.items()))
+            body["fix"] += f" jolli refused {sum(refused.values())} delivery(ies) in the last 24 h ({named})."
     return body
 
 

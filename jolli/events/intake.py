@@ -20,8 +20,9 @@ from typing import Any
 from requests.structures import CaseInsensitiveDict
 
 from jolli.errors import InvalidInput, JolliError
+from jolli.events import refusals
 from jolli.events.errors import BadSignature, IntegrationNotFound, NoWebhooks
-from jolli.events.status import DeliveryOutcome, Origin
+from jolli.events.status import DeliveryOutcome, Origin, RefusalReason
 from jolli.events.store import ObservedChange, Producer, StoreResult, insert_delivery, store_changes
 from jolli.log_limit import RateLimitedLog
 from jolli.matching import IntegrationScope
@@ -93,11 +94,10 @@ def receive(integration: IntegrationInfo, headers: Mapping[str, str], body: byte
     provider = get_plugins().provider(integration.provider)
     headers = CaseInsensitiveDict(headers)
     if not integration.secret:
-        _refused(integration, "no webhook secret is set")
         raise BadSignature(
             f"integration {integration.id} has no webhook secret; set one with PATCH /api/integrations/"
-            f"{integration.id} {{\"webhookSecret\": ...}} and the same secret in the provider's webhook settings"
-        )
+            f"{integration.id} {{\"webhookSecret\": ...}} and the same secret in the provider's webhook settings",
+            check="no webhook secret is set", reason=RefusalReason.NO_SECRET)
     candidates = [integration.secret]
     if integration.previous_secret and integration.previous_until is not None and utcnow() < integration.previous_until:
         candidates.append(integration.previous_secret)  # a secret being rotated out: both verify until then
@@ -107,8 +107,8 @@ def receive(integration: IntegrationInfo, headers: Mapping[str, str], body: byte
         if failure is None:
             break
     if failure is not None:
-        _refused(integration, failure)
-        raise BadSignature("the webhook signature is missing or does not match this integration's secret")
+        raise BadSignature("the webhook signature is missing or does not match this integration's secret",
+                           check=failure)
     producer = integration.producer()
     try:
         pushes = provider.parse_webhook(headers, body)
@@ -142,9 +142,31 @@ REFUSAL_LOG_INTERVAL = 60.0
 _refusals = RateLimitedLog(log, REFUSAL_LOG_INTERVAL)
 
 
-def _refused(integration: IntegrationInfo, check: str) -> None:
+def refused(integration: IntegrationInfo, exc: BaseException) -> None:
+    """Log and count a delivery to ``integration`` that ``exc`` refuses (per reason and hour, see
+    :mod:`jolli.events.refusals`); an error that is not the sender's (a lost database) is neither."""
+    reason = refusal_reason(exc)
+    if reason is None:
+        return
+    check = exc.check if isinstance(exc, BadSignature) else str(reason)
     _refusals.warning((integration.id, check), "webhook refused: integrationId=%s provider=%s check=%s",
                       integration.id, integration.provider, check)
+    refusals.count(integration.id, reason)
+
+
+def refusal_reason(exc: BaseException) -> RefusalReason | None:
+    """Why ``exc`` refuses a delivery, or ``None`` when it is not a refusal (a server error)."""
+    if isinstance(exc, BadSignature):
+        return exc.reason
+    if isinstance(exc, NoWebhooks):
+        return RefusalReason.NO_WEBHOOKS
+    # JolliError's status, or an HTTP error's code (werkzeug's 413 and 400 from reading the body)
+    code = getattr(exc, "status", None) if isinstance(exc, JolliError) else getattr(exc, "code", None)
+    if code == 413:
+        return RefusalReason.TOO_LARGE
+    if isinstance(exc, InvalidInput) or code in (400, 408):
+        return RefusalReason.BAD_BODY
+    return None
 
 
 #: The longest ref, coordinate and commit id a delivery may name (the same rule on SQLite and PostgreSQL).

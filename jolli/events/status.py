@@ -6,6 +6,7 @@
 - :class:`SpaceStatus`: where one space stands for one event.
 - :class:`Outcome`: one audit row's outcome for one (event, space).
 - :class:`Origin`: who observed the change (a webhook, a legacy job, jolli's own check, a person).
+- :class:`RefusalReason`: why a webhook delivery to a known integration was refused (counted per hour).
 """
 
 from __future__ import annotations
@@ -67,3 +68,11 @@ class Origin(StrEnum):
 class DeliveryOutcome(StrEnum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
+
+
+class RefusalReason(StrEnum):
+    NO_SECRET = "no-secret"  # the integration has no webhook secret to verify with
+    BAD_SIGNATURE = "bad-signature"  # the signature (or token) is missing, malformed or does not match
+    TOO_LARGE = "too-large"  # the body is over WEBHOOK_MAX_CONTENT_LENGTH
+    BAD_BODY = "bad-body"  # the body cannot be read or parsed as the provider's push
+    NO_WEBHOOKS = "no-webhooks"  # the integration's provider plugin does not verify webhooks

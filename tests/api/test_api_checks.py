@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +115,35 @@ def test_get_and_list_integrations_show_the_webhook_health(api: Api, monkeypatch
     assert (shown["status"], shown["webhookGaps24h"]) == ("degraded", 1) and shown["fix"]
     listed = api.get("/api/integrations").get_json()["items"]
     assert listed[0]["webhookHealth"]["status"] == "degraded"
+
+
+def test_refused_deliveries_of_the_last_24_hours_are_shown_by_reason(api: Api) -> None:
+    from jolli.events import refusals
+
+    integration, _ = _git_source(api)
+    iid = integration["id"]
+    refusals.flush()
+
+    def deliver_raw(integration_id: int, data: bytes, secret: str) -> int:
+        signature = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+        return api.client.post(f"/api/webhooks/{integration_id}", data=data, headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "push", "X-Hub-Signature-256": signature,
+            "X-GitHub-Delivery": "d"}).status_code
+
+    assert [deliver_raw(iid, b"{}", "wrong-secret") for _ in range(3)] == [401] * 3
+    assert deliver_raw(iid, b"not json", "s3cret-for-tests") == 400
+    assert deliver_raw(iid + 1000, b"{}", "wrong-secret") == 404  # no such integration: not counted per id
+    deadline = time.monotonic() + 5
+    while True:  # the first refusal is written at once, the burst after it within a second
+        health = api.get(f"/api/integrations/{iid}").get_json()["webhookHealth"]
+        if health["refusedDeliveries24h"] == {"bad-signature": 3, "bad-body": 1} or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert health["refusedDeliveries24h"] == {"bad-signature": 3, "bad-body": 1}
+    assert health["status"] == "ok"  # anyone can send a forged delivery: refusals alone are no gap
+    assert "s3cret-for-tests" not in str(health)
+    listed = api.get("/api/integrations").get_json()["items"]
+    assert listed[0]["webhookHealth"]["refusedDeliveries24h"] == {"bad-signature": 3, "bad-body": 1}
+    from jolli.store import sql as raw
+
+    assert raw.rows("SELECT DISTINCT integration_id FROM webhook_refusal") == [(iid,)]

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
 from eventhelp import make_integration, make_org, make_source, make_spaces  # noqa: E402
 from webhook_fixtures import body, vector  # noqa: E402
 
+from jolli.events import refusals  # noqa: E402
 from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery  # noqa: E402
 from jolli.store.models import Source  # noqa: E402
 
@@ -139,6 +140,8 @@ def test_an_unparseable_body_is_400(client: FlaskClient, db: object) -> None:
 def test_an_integration_without_a_secret_accepts_nothing(client: FlaskClient, db: object) -> None:
     integration = make_integration(make_org("acme"), secret=None)
     assert_problem(github(client, integration.id, body("github-push.json")), 401)
+    refusals.flush()
+    assert refusals.last_24h([integration.id]) == {integration.id: {"no-secret": 1}}
 
 
 def test_a_body_over_the_limit_is_413(db: object, db_url: str) -> None:
@@ -148,6 +151,8 @@ def test_a_body_over_the_limit_is_413(db: object, db_url: str) -> None:
     integration = make_integration(make_org("acme"), secret=SECRET)
     assert_problem(github(app.test_client(), integration.id, b"{" + b" " * 2000 + b"}"), 413)
     assert counts() == (0, 0, 0)
+    refusals.flush()
+    assert refusals.last_24h([integration.id]) == {integration.id: {"too-large": 1}}
 
 
 def test_the_same_delivery_three_times_at_once_makes_one_event(app: Flask, db: object) -> None:

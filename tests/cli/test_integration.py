@@ -46,6 +46,30 @@ def test_show_gives_the_webhook_health_and_the_url_to_deliver_to(cli, logged_in:
     assert missing.exit_code == 2 and "no integration 999999" in missing.stderr
 
 
+def test_list_and_show_count_the_refused_deliveries_of_the_last_24_hours_by_reason(cli, logged_in: Org):
+    import time
+
+    acme = logged_in.integration(name="acme-gh")
+    for _ in range(2):
+        status, problem = logged_in.api("POST", f"/api/webhooks/{acme['id']}", {"forged": True})
+        assert status == 401, problem
+    deadline = time.monotonic() + 5
+    while True:  # written at once, or within a second during a burst
+        data = cli.invoke(["integration", "show", str(acme["id"]), "--json"]).json()
+        if data["webhookHealth"]["refusedDeliveries24h"] == {"bad-signature": 2} or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert data["webhookHealth"]["refusedDeliveries24h"] == {"bad-signature": 2}
+
+    shown = cli.invoke(["integration", "show", str(acme["id"])])
+    listed = cli.invoke(["integration", "list"])
+
+    lines = dict(line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line and not line.startswith(" "))
+    assert lines["refused (24 h)"].strip() == "2 (bad-signature 2)"
+    assert lines["webhook"].strip() == "ok, 2 refused"
+    assert "ok, 2 refused" in listed.stdout.splitlines()[1]
+
+
 def test_list_with_no_integrations(cli, logged_in: Org):
     result = cli.invoke(["integration", "list"])
 
