@@ -27,13 +27,14 @@ from jolli.cli.db import database_url_option, open_checked
               help="Folder of local clones <host>/<owner>/<repo>[.git] used to tell commit ancestry "
               "[default: $JOLLI_GIT_MIRRORS].")
 @click.option("--checks/--no-checks", default=None,
-              help="Also check every source on its schedule (a webhook is a hint; a check finds what it missed) "
+              help="Also check every source on its schedule (a webhook is a hint; a check finds what it missed), "
+              "in a child process at a lower CPU priority, so checks never slow event processing "
               "[default: on; off with --once]. "
               "Intervals: $JOLLI_CHECK_INTERVAL [300], $JOLLI_CHECK_INTERVAL_QUIET [60] for an integration "
               "without a recent delivery, $JOLLI_CHECK_JITTER [0.1].")
 @click.option("--checks-only", is_flag=True,
-              help="Only check sources, process no jobs: a process of its own for the checks of a large fleet, "
-              "beside workers started with --no-checks (no Python lock shared with event processing).")
+              help="Only check sources, process no jobs: the checks on a machine of their own, beside workers "
+              "started with --no-checks.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True)
 @database_url_option
@@ -82,5 +83,6 @@ def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_secon
         return
     if not once:
         click.echo(f"jolli worker: {concurrency} thread(s), lease {settings.lease_seconds:g}s", err=True)
-    done = run_workers(settings, concurrency, stop, once=once, checks=not once if checks is None else checks)
+    done = run_workers(settings, concurrency, stop, once=once, checks=not once if checks is None else checks,
+                       database_url=database_url)
     click.echo(f"jolli worker: processed {done} job(s)", err=True)

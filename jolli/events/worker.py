@@ -132,12 +132,14 @@ def run_checks(settings: EventSettings, stop: threading.Event) -> None:
 
 
 def run_workers(settings: EventSettings, concurrency: int, stop: threading.Event, *, once: bool = False,
-                hook: HookCaller | None = None, checks: bool = False) -> int:
+                hook: HookCaller | None = None, checks: bool = False, database_url: str | None = None) -> int:
     """Run ``concurrency`` worker threads until ``stop`` (or until idle with ``once``); return jobs done.
 
     With ``once`` nothing waits for a burst to end (there is no later run to finish it): every due event
-    is processed now, the newest of a branch first. With ``checks`` the process also checks its share of
-    the due sources (:mod:`jolli.events.checker`): with ``once``, one sweep before the jobs."""
+    is processed now, the newest of a branch first. With ``checks`` the due sources are checked too
+    (:mod:`jolli.events.checker`): with ``once``, one sweep before the jobs; else by a child process
+    (:mod:`jolli.events.check_process`, on ``database_url``), so that checks never hold this process's
+    interpreter lock while it processes events."""
     if once:
         settings = settings.with_(coalesce_seconds=0.0)
     totals = [0] * concurrency
@@ -150,8 +152,12 @@ def run_workers(settings: EventSettings, concurrency: int, stop: threading.Event
         finally:
             if not database.is_closed():
                 database.close()
-    elif checks:
-        threading.Thread(target=run_checks, args=(settings, stop), name="jolli-checks", daemon=True).start()
+    checker = None
+    if checks and not once:
+        from jolli.events.check_process import CheckProcess
+        from jolli.store.db import database_url as configured_url
+
+        checker = CheckProcess(database_url or configured_url(), settings).start()
 
     def target(index: int) -> None:
         try:
@@ -163,9 +169,15 @@ def run_workers(settings: EventSettings, concurrency: int, stop: threading.Event
                for i in range(concurrency)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.2)
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
+                if checker is not None:
+                    checker.keep_alive()
+    finally:
+        if checker is not None:
+            checker.stop()
     if errors:
         raise errors[0]
     return sum(totals)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from served import JOLLI, base_env, run_jolli
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
@@ -128,3 +131,62 @@ def test_worker_checks_only_checks_and_exits_on_sigterm(tmp_path: Path) -> None:
 
     reopen(url)
     assert EventJob.select().where(EventJob.status == "queued").count() == 1  # no job processed
+
+
+def _children(pid: int) -> dict[int, int]:
+    """``{child pid: niceness}`` of the live processes whose parent is ``pid`` (from /proc)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(stat.parent.name)] = int(fields[16])
+    return found
+
+
+def _wait_for(what: Any, proc: subprocess.Popen[bytes], log: Path) -> Any:
+    deadline = time.monotonic() + 60
+    while not (found := what()):
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc (Linux)")
+def test_worker_checks_in_a_niced_child_process_that_ends_with_it(tmp_path: Path) -> None:
+    from jolli.events.check_process import NICENESS
+    from jolli.events.tables import EventJob
+
+    url = seeded_database(tmp_path, pushes=1)
+    env = {**base_env(tmp_path), "JOLLI_DATABASE_URL": url}
+    log = tmp_path / "worker.log"
+    own = os.nice(0)
+    for ending in (signal.SIGTERM, signal.SIGKILL):
+        with log.open("wb") as out:
+            proc = subprocess.Popen(JOLLI + ["worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            # one check process, at a lower priority (beside multiprocessing's resource tracker)
+            _wait_for(lambda: own + NICENESS in _children(proc.pid).values(), proc, log)  # noqa: B023 - used at once
+            _wait_for(lambda: _check_result(url), proc, log)
+            children = _children(proc.pid)
+            proc.send_signal(ending)
+            assert proc.wait(timeout=30) == (0 if ending == signal.SIGTERM else -signal.SIGKILL)
+            deadline = time.monotonic() + 10  # a worker killed outright: its check process ends by itself
+            while any(_alive(pid) for pid in children):
+                assert time.monotonic() < deadline, f"check process {children} outlived the worker"
+                time.sleep(0.2)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    reopen(url)
+    assert EventJob.select().where(EventJob.status == "done").count() == 1  # the jobs were processed meanwhile
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

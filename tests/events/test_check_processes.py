@@ -5,6 +5,7 @@ the database with its start and end."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -134,7 +135,10 @@ def test_a_worker_killed_mid_check_loses_no_schedule(pg: Any, pg_url: str, tmp_p
     running = [first]
     try:
         _wait(lambda: pg.execute_sql("SELECT COUNT(*) FROM check_call").fetchone()[0] == 1, running, log)
-        first.send_signal(signal.SIGKILL)  # mid-check: its claim is never released
+        checking = pg.execute_sql("SELECT pid FROM check_call").fetchone()[0]  # the worker's check process
+        assert checking != first.pid
+        os.kill(checking, signal.SIGKILL)  # mid-check: its claim is never released
+        first.send_signal(signal.SIGKILL)
         first.wait(30)
         held = pg.execute_sql("SELECT claimed_by FROM source_check WHERE source_id = %s", (source,)).fetchone()[0]
         assert held is not None

@@ -1,0 +1,98 @@
+"""The checks of ``jolli worker`` in a child process of their own, at a lower CPU priority.
+
+Event processing and checks share nothing but the database: a check thread in the worker's own process
+would share its interpreter lock, and a sweep of thousands of sources (HTTP, JSON, TLS) would slow the
+jobs by a third. So ``jolli worker`` starts one child process for its checks (:class:`CheckProcess`),
+niced by :data:`NICENESS` so that on a busy machine the jobs get the CPU first, restarts it if it dies,
+and stops it with itself; the child stops by itself too when its parent is gone. The schedule is in
+the database (:mod:`jolli.events.checks`), so nothing is lost when a child stops mid-sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+from jolli.events.config import EventSettings
+
+log = logging.getLogger(__name__)
+
+#: How much lower the check process's CPU priority is than the worker's (``nice``).
+NICENESS = 10
+#: Seconds between restarts of a check process that died.
+RESTART_SECONDS = 5.0
+
+
+def run_child(database_url: str, settings: EventSettings, parent: int, niceness: int = NICENESS,
+              log_level: int = logging.INFO) -> None:
+    """The check process: open the database, lower its priority, sweep until SIGTERM/SIGINT or the parent ends."""
+    from jolli.events.worker import run_checks
+    from jolli.store.db import open_database
+
+    if not logging.getLogger().handlers:  # spawned: log as the worker does, to stderr
+        logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s %(processName)s: %(message)s")
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if niceness:
+        try:
+            os.nice(niceness)
+        except OSError as exc:  # not allowed here: the checks still run, at the worker's priority
+            log.warning("checks: cannot lower the check process's priority (%s)", exc)
+    threading.Thread(target=_orphaned, args=(parent, stop), name="jolli-checks-parent", daemon=True).start()
+    open_database(database_url)
+    run_checks(settings, stop)
+
+
+def _orphaned(parent: int, stop: threading.Event) -> None:
+    """Set ``stop`` once the worker that started this process is gone (killed outright, say)."""
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
+
+
+class CheckProcess:
+    """The check process of one ``jolli worker``: started, kept alive, stopped."""
+
+    def __init__(self, database_url: str, settings: EventSettings, *, context: str = "spawn",
+                 niceness: int = NICENESS) -> None:
+        self.database_url = database_url
+        self.settings = settings
+        self.context: Any = multiprocessing.get_context(context)
+        self.niceness = niceness
+        self.process: Any = None
+        self._started_at = 0.0
+
+    def start(self) -> CheckProcess:
+        self.process = self.context.Process(target=run_child, name="jolli-checks", daemon=True,
+                                            args=(self.database_url, self.settings, os.getpid(), self.niceness,
+                                                  logging.getLogger().getEffectiveLevel()))
+        self.process.start()
+        self._started_at = time.monotonic()
+        return self
+
+    def keep_alive(self) -> None:
+        """Start the process again if it died (at most every :data:`RESTART_SECONDS`)."""
+        if self.process is None or self.process.is_alive():
+            return
+        if time.monotonic() - self._started_at < RESTART_SECONDS:
+            return
+        log.warning("checks: the check process exited (%s); starting it again", self.process.exitcode)
+        self.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the process to finish the checks in hand and wait for it (then end it)."""
+        if self.process is None:
+            return
+        if self.process.is_alive():
+            self.process.terminate()  # SIGTERM: the sweep stops after its current batch
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
