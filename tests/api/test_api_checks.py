@@ -14,7 +14,7 @@ import responses
 from apihelp import Api, assert_problem
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
-from checkhelp import BranchApi  # noqa: E402
+from checkhelp import BranchApi, PypiType  # noqa: E402
 from eventhelp import deliver, sha  # noqa: E402
 
 
@@ -147,3 +147,19 @@ def test_refused_deliveries_of_the_last_24_hours_are_shown_by_reason(api: Api) -
     from jolli.store import sql as raw
 
     assert raw.rows("SELECT DISTINCT integration_id FROM webhook_refusal") == [(iid,)]
+
+
+@responses.activate
+def test_a_third_party_type_gets_events_from_a_sync(api: Api) -> None:
+    from jolli.testing.helpers import isolated_plugins
+
+    with isolated_plugins() as plugins:
+        plugins.register(PypiType(), "pypi-type")
+        source = api.created("/api/sources", {"name": "requests", "type": "pypi", "fields": {"package": "requests"}})
+        responses.get("https://pypi.org/pypi/requests/json", json={"info": {"version": "2.32.0"}})
+        found = api.post(f"/api/sources/{source['id']}/sync").get_json()
+        assert (found["result"], found["head"], found["origin"]) == ("changed", "2.32.0", "manual")
+        event = api.get(f"/api/events/{found['eventId']}").get_json()
+        assert (event["origin"], event["headSha"]) == ("manual", "2.32.0")
+        again = api.post(f"/api/sources/{source['id']}/sync").get_json()
+        assert (again["result"], again["eventId"]) == ("unchanged", None)

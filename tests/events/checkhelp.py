@@ -85,3 +85,31 @@ def checker(settings: Any, clock: Clock, name: str = "checker-1") -> Any:
     from jolli.events.checker import Checker
 
     return Checker(settings, name, clock=clock)
+
+
+class PypiType:
+    """A third-party source type written from docs/plugins.md: a PyPI package, its cursor the latest version."""
+
+    def __init__(self) -> None:
+        from jolli.source_type import ChangeSet, CursorCheck, SourceType
+
+        seen = self.seen = []  # type: ignore[var-annotated]
+
+        class Pypi(SourceType):
+            name = "pypi"
+
+            def current_cursor(self, source: Any, context: Any) -> Any:
+                import requests
+
+                answer = requests.get(f"https://pypi.org/pypi/{context.fields['package']}/json", timeout=5)
+                return CursorCheck(answer.json()["info"]["version"])
+
+            def detect_changes(self, source: Any, base: Any, head: str, context: Any = None) -> Any:
+                seen.append((base, head))
+                return ChangeSet(base=base, head=head, relation="ahead", files=("CHANGELOG",))
+
+        self.type = Pypi()
+
+    @__import__("jolli").hookimpl
+    def jolli_register_source_types(self, registry: Any) -> None:
+        registry.add(self.type)

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import responses
-from checkhelp import BranchApi, Clock, checker
+from checkhelp import BranchApi, Clock, PypiType, checker
 from eventhelp import deliver, make_integration, make_source, make_spaces, sha
 
 from jolli.events.status import Origin
@@ -215,34 +215,6 @@ def test_interval_of_its_own_per_source_and_per_integration(org: Any, integratio
     checker(settings.with_(check_jitter=0.0), clock).sweep()
     assert checks.source_check_row(own.id)["nextCheckAt"] == checks._iso(clock.now + 10)
     assert checks.source_check_row(by_integration.id)["nextCheckAt"] == checks._iso(clock.now + 20)
-
-
-class PypiType:
-    """A third-party source type written from docs/plugins.md: a PyPI package, its cursor the latest version."""
-
-    def __init__(self) -> None:
-        from jolli.source_type import ChangeSet, CursorCheck, SourceType
-
-        seen = self.seen = []  # type: ignore[var-annotated]
-
-        class Pypi(SourceType):
-            name = "pypi"
-
-            def current_cursor(self, source: Any, context: Any) -> Any:
-                import requests
-
-                answer = requests.get(f"https://pypi.org/pypi/{context.fields['package']}/json", timeout=5)
-                return CursorCheck(answer.json()["info"]["version"])
-
-            def detect_changes(self, source: Any, base: Any, head: str, context: Any = None) -> Any:
-                seen.append((base, head))
-                return ChangeSet(base=base, head=head, relation="ahead", files=("CHANGELOG",))
-
-        self.type = Pypi()
-
-    @__import__("jolli").hookimpl
-    def jolli_register_source_types(self, registry: Any) -> None:
-        registry.add(self.type)
 
 
 @responses.activate
