@@ -70,6 +70,30 @@ def test_list_and_show_count_the_refused_deliveries_of_the_last_24_hours_by_reas
     assert "ok, 2 refused" in listed.stdout.splitlines()[1]
 
 
+def test_a_push_only_a_check_found_makes_the_webhook_degraded_with_the_fix(cli, logged_in: Org):
+    import sqlite3
+
+    acme = logged_in.integration(name="acme-gh")
+    app = logged_in.source(name="app", repo="github.com/acme/app", branch="main", integrationId=acme["id"])
+    head = "a" * 40
+    status, synced = logged_in.api("POST", f"/api/sources/{app['id']}/sync", {"cursor": head})
+    assert status == 200 and synced["result"] == "changed", synced
+    with sqlite3.connect(logged_in.server.database_url[len("sqlite:///"):]) as db:  # found 20 minutes ago
+        db.execute("UPDATE source_event SET received_at = datetime(received_at, '-20 minutes') WHERE id = ?",
+                   (synced["eventId"],))
+
+    listed = cli.invoke(["integration", "list"])
+    shown = cli.invoke(["integration", "show", str(acme["id"])])
+
+    row = next(line for line in listed.stdout.splitlines() if line.split()[0] == str(acme["id"]))
+    assert "degraded (1 gaps)" in row
+    assert f"integration {acme['id']}: 1 push(es) in the last 24 h reached jolli only through its own checks" in listed.stderr
+    assert "webhook:       degraded (1 gaps)" in shown.stdout
+    assert f"gap: github.com/acme/app main {head}" in shown.stdout and f"(event {synced['eventId']})" in shown.stdout
+    fix = next(line for line in shown.stdout.splitlines() if line.startswith("fix: "))
+    assert acme["webhookUrl"] in fix and "secret" in fix and "test-secret" not in shown.stdout
+
+
 def test_list_with_no_integrations(cli, logged_in: Org):
     result = cli.invoke(["integration", "list"])
 
