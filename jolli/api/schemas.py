@@ -171,7 +171,8 @@ class IntegrationSchema(contracts.IntegrationSchema):
                                  "null when only the current one does"},
     )
     webhook_health = fields.Dict(data_key="webhookHealth", dump_only=True, metadata={
-        "description": "status ok or degraded, lastVerifiedDeliveryAt, webhookGaps24h, checksPausedUntil, fix"})
+        "description": "status ok or degraded, lastVerifiedDeliveryAt, refusedDeliveries24h (refused deliveries of "
+                       "the last 24 h by reason), webhookGaps24h, webhookGaps, checksPausedUntil, fix"})
 
 
 def _no_credentials(url: str) -> None:
