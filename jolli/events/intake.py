@@ -5,6 +5,8 @@ reading it), the signature must verify against that integration's secret (401), 
 Only then is anything written, by :func:`jolli.events.store.store_changes`, which applies the
 integration's scope: a delivery creates events only for sources the integration covers. Headers reach the
 provider as a case-insensitive mapping (``headers.get("x-github-delivery")`` works).
+A refusal of a delivery to an integration that exists (401, 400, 413, 422) is logged and counted by
+:func:`refused`, which the one caller answering deliveries (:func:`jolli.api.webhooks.answer`) calls.
 """
 
 from __future__ import annotations
