@@ -9,8 +9,9 @@ the schedule lives in memory, so restarts lose nothing.
 
 When checks finish, the unchanged ones (the common case: a 304) are rescheduled in one statement per
 batch, each ``interval * (1 + jitter)`` later, the jitter spread by source id so that sources do not
-come due together; the others one statement each. A provider that asks to slow down pauses its
-integration (:func:`pause_integration`): no check of it is claimed until then.
+come due together; the others one statement each, sent together (one round trip on PostgreSQL). A
+provider that asks to slow down pauses its integration (:func:`pause_integration`): no check of it is
+claimed until then.
 """
 
 from __future__ import annotations
@@ -171,22 +172,24 @@ def finish(holder: str, outcomes: Iterable[Outcome], intervals: dict[int | None,
                 (now, interval, salt, salt, per_unit, now, str(CheckResult.UNCHANGED), holder, *ids),
             )
             statements += 1
+        one_by_one: list[raw.Statement] = []
         for o in others:
             interval = intervals.get(o.integration_id, intervals.get(None, 300.0))
             if o.result == CheckResult.PAUSED:
-                raw.execute(f"UPDATE source_check SET {_RELEASE} WHERE source_id = ? AND claimed_by = ?",
-                            (o.source_id, holder))
+                one_by_one.append((f"UPDATE source_check SET {_RELEASE} WHERE source_id = ? AND claimed_by = ?",
+                                   (o.source_id, holder)))
             else:
                 failed = o.result == CheckResult.ERROR
-                raw.execute(
+                one_by_one.append((
                     f"UPDATE source_check SET due_at = {_NEXT}, checked_at = ?, result = ?, detail = ?, "
                     "last_value = COALESCE(?, last_value), event_id = COALESCE(?, event_id), etag = ?, "
                     f"last_modified = ?, failures = {'failures + 1' if failed else '0'}, {_RELEASE} "
                     "WHERE source_id = ? AND claimed_by = ?",
                     (now, interval, salt, salt, per_unit, now, str(o.result), o.detail, o.value, o.event_id,
                      o.etag, o.last_modified, o.source_id, holder),
-                )
-            statements += 1
+                ))
+        raw.batch(one_by_one)  # PostgreSQL: one round trip for all of them (SQLite runs in-process)
+        statements += len(one_by_one)
     return statements
 
 
