@@ -201,9 +201,9 @@ def _spread(interval: float) -> None:
 
 
 def _settle() -> None:
-    """Write the log back into the database now (SQLite: a WAL checkpoint; PostgreSQL: ``CHECKPOINT``, which
-    needs a superuser), so that no shape pays for the writes before it (the events just queued, the 10,000
-    rows of :func:`_spread`)."""
+    """Write the log back into the database now (SQLite: a WAL checkpoint; PostgreSQL: ``ANALYZE`` and
+    ``CHECKPOINT``, which needs a superuser), so that no shape pays for the writes before it (the events just
+    queued, the 10,000 rows of :func:`_spread`)."""
     from jolli.store import sql as raw
     from jolli.store.db import is_postgres
 
@@ -211,6 +211,7 @@ def _settle() -> None:
         raw.rows("PRAGMA wal_checkpoint(TRUNCATE)")
         return
     try:
+        raw.execute("ANALYZE")  # planner statistics of the rows just written, as autovacuum would have them
         raw.execute("CHECKPOINT")
     except Exception as exc:  # noqa: BLE001 - not allowed: the figures are noisier, nothing else
         print(f"(no CHECKPOINT between shapes: {exc})", file=sys.stderr)
