@@ -100,7 +100,7 @@ class EventJob(BaseModel):
 
     class Meta:
         table_name = "event_job"
-        # The open jobs' partial index ``event_job_open`` (migration 0005) serves claims.
+        # Claims read the partial indexes ``event_job_due`` and ``event_job_stale`` (migration 0011).
 
 
 class EventSpace(BaseModel):
