@@ -39,7 +39,7 @@ from jolli.source_type import SourceType
 __all__ = ["ENTRY_POINT_GROUP", "JOLLI_DIST", "PluginError", "Plugins", "ProviderRegistry", "SourceTypeRegistry",
            "get_plugins", "reset_plugins"]
 
-log = logging.getLogger("jolli.plugins")
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "jolli"
 #: The distribution whose plugins are jolli's own (the built-ins); on PyPI ``jolli`` is another project.
@@ -302,7 +302,7 @@ class Plugins:
     # --- diagnostics ------------------------------------------------------------------------------
     def enable_tracing(self, writer: Callable[[str], None] | None = None) -> None:
         """Log every hook call and result (``JOLLI_TRACE_PLUGINS=1``)."""
-        trace_log = logging.getLogger("jolli.plugins.trace")
+        trace_log = logging.getLogger("jolli.plugins.trace")  # a named channel, documented in docs/plugins.md
 
         def before(hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
             (writer or trace_log.info)(  # pluggy calls the last of ``impls`` first

@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from jolli.errors import JolliError
 
-log = logging.getLogger("jolli.secrets")
+log = logging.getLogger(__name__)
 
 ENV_VAR = "JOLLI_SECRET_KEY"
 KEY_FILE_NAME = "secret.key"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from jolli.api.errors import Unauthorized
+from jolli.errors import Unauthorized
 from jolli.store.admin import find_token
 from jolli.store.models import Org
 

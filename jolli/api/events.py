@@ -19,10 +19,9 @@ from jolli.api.bodies import load_query
 from jolli.api.schemas import MAX_ID, PageQuerySchema
 from jolli.api.spec import doc
 from jolli.contracts import StrictSchema
-from jolli.errors import InvalidInput
+from jolli.errors import InvalidInput, NotFound
 from jolli.events import legacy
 from jolli.events.audit import OUTCOMES
-from jolli.events.errors import NotFound
 from jolli.events.retry import retry_event
 from jolli.events.serialize import audit_dict, delivery_dict, event_dict, job_dict, space_dict
 from jolli.events.status import EventStatus, Origin

@@ -16,7 +16,6 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from jolli.api import rules
 from jolli.api.auth import current_org
 from jolli.api.bodies import load_body, load_query, page
-from jolli.api.errors import Conflict, NotFound
 from jolli.api.schemas import (
     IntegrationCreateSchema,
     IntegrationPageSchema,
@@ -25,7 +24,7 @@ from jolli.api.schemas import (
     IntegrationSchema,
 )
 from jolli.api.spec import doc
-from jolli.errors import InvalidInput, NotAvailable
+from jolli.errors import Conflict, InvalidInput, NotAvailable, NotFound
 from jolli.matching import IntegrationIndex
 from jolli.registry import get_plugins
 from jolli.store.models import Integration, Org, Source, utcnow

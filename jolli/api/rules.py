@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jolli.api.errors import Conflict
 from jolli.coordinates import RepoCoordinate
-from jolli.errors import InvalidInput, NoMatch, NotAvailable
+from jolli.errors import Conflict, InvalidInput, NoMatch, NotAvailable
 from jolli.matching import IntegrationIndex, IntegrationScope
 from jolli.registry import get_plugins
 from jolli.source_type import SourceType

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from jolli.cli.output import EXIT_SERVER, emit_json, fail, table
+from jolli.redaction import mask_credentials
 
 database_url_option = click.option(
     "--database-url",
@@ -31,13 +32,13 @@ def open_checked(url: str | None, *, require_current: bool = True) -> Any:
         database.connect(reuse_if_open=True)
     except (ValueError, peewee.DatabaseError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        fail(f"cannot open database {store_db.display_url(target)}: {message}{_create_hint(target, message)}",
+        fail(f"cannot open database {mask_credentials(target)}: {message}{_create_hint(target, message)}",
              EXIT_SERVER)
     if require_current:
         missing = pending(database)
         if missing:
             fail(
-                f"database {store_db.display_url(target)} is not at the current schema (pending: "
+                f"database {mask_credentials(target)} is not at the current schema (pending: "
                 f"{', '.join(missing)}); run `jolli db upgrade` first"
             )
     return database
@@ -88,7 +89,7 @@ def upgrade_command(database_url: str | None, as_json: bool) -> None:
     database = open_checked(database_url, require_current=False)
     applied = upgrade_checked(database)
     database.close()
-    target = store_db.display_url(database_url or store_db.database_url())
+    target = mask_credentials(database_url or store_db.database_url())
     if as_json:
         emit_json({"database": target, "applied": applied})
     elif applied:

@@ -126,8 +126,9 @@ def sent_coordinate(text: str) -> str:
     """What ``match`` sends and prints for a pasted address: its canonical coordinate when this machine can tell
     it (``github.com/org/repo``), else the address with its credentials and secret parameters masked (the
     server drops them either way, and knows the org's self-hosted hosts)."""
-    from jolli.coordinates import mask_credentials, normalize
+    from jolli.coordinates import normalize
     from jolli.errors import InvalidInput
+    from jolli.redaction import mask_credentials
 
     try:
         return str(normalize(text))

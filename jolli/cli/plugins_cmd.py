@@ -22,7 +22,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     """
     from jolli.registry import get_plugins
 
-    logging.getLogger("jolli.plugins").addHandler(logging.NullHandler())  # errors are printed below, once
+    logging.getLogger("jolli.registry").addHandler(logging.NullHandler())  # errors are printed below, once
     info = get_plugins().describe()
     root = ctx.find_root().command
     if isinstance(root, LazyGroup):  # commands are the one contribution the registries do not hold

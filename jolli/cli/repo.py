@@ -76,8 +76,9 @@ def parse_cmd(
       jolli repo parse --json --host git.corp=gitlab https://git.corp/group/sub/repo/-/tree/main
       git remote -v | awk '{print $2}' | jolli repo parse --stdin
     """
-    from jolli.coordinates import describe, mask_credentials, resolve
+    from jolli.coordinates import describe, resolve
     from jolli.errors import InvalidCoordinate
+    from jolli.redaction import mask_credentials
     from jolli.registry import get_plugins
 
     if not texts and not from_stdin:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from jolli.cli.db import database_url_option, open_checked
+from jolli.redaction import mask_credentials
 
 
 def default_workers() -> int:
@@ -126,7 +127,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
         click.echo(f"applied migrations: {', '.join(applied)}", err=True)
     click.echo(
         f"jolli serving http://{bind_address(host, port)}/api with {workers} worker(s) x {threads} thread(s); "
-        f"database {store_db.display_url(url)}",
+        f"database {mask_credentials(url)}",
         err=True,
     )
 

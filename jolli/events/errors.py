@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jolli.errors import JolliError, NotFound, Unauthorized
 
-__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NoWebhooks", "NotFound"]
+__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NoWebhooks"]
 
 
 class IntegrationNotFound(NotFound):

@@ -180,13 +180,3 @@ def close_database(db: peewee.Database | None = None) -> None:
     close_all = getattr(target, "close_all", None)
     if close_all is not None:
         close_all()
-
-
-def display_url(url: str) -> str:
-    """``url`` safe to print: any password replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()
