@@ -114,7 +114,7 @@ def query_args(schema: Schema, names: tuple[str, ...], **fixed: Any) -> dict[str
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
     current = g.get("console_session")
-    return {"ago": ago, "age": age, "short": short, "csrf_token": current.csrf if current else "",
+    return {"ago": ago, "age": age, "short": short, "stamp": stamp, "csrf_token": current.csrf if current else "",
             "org_name": current.org_name if current and current.signed_in else None}
 
 
@@ -131,6 +131,19 @@ def age(delta: timedelta) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit}"
     return f"{seconds} s"
+
+
+def stamp(value: str | datetime | None) -> str:
+    """A time (ISO 8601 text as the API writes it, or a datetime) as ``2026-01-31 12:00:05 UTC``."""
+    if value is None:
+        return "never"
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        return parsed.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def short(sha: str | None) -> str:

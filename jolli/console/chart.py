@@ -64,7 +64,8 @@ def hourly_chart(data: HourlyChanges) -> Chart:
             y -= h
             bars.append(Bar(LEFT + n * slot + 2, round(y, 2), round(slot - 4, 2), round(h, 2), str(outcome),
                             f"{hour:%H}:00 UTC: {count} {outcome}"))
-    ticks = [(round(HEIGHT - BOTTOM - plot_h * f, 2), str(int(top * f))) for f in (0, 0.5, 1)]
+    steps = (0, 0.5, 1) if top % 2 == 0 else (0, 1)
+    ticks = [(round(HEIGHT - BOTTOM - plot_h * f, 2), str(int(top * f))) for f in steps]
     labels = [(round(LEFT + n * slot + slot / 2, 2), f"{hour:%H}") for n, hour in enumerate(data.hours) if n % 3 == 0]
     summary = "Changes per hour, last 24 hours: " + ", ".join(
         f"{data.total(str(o))} {o}" for o in CHART_OUTCOMES)

@@ -50,7 +50,7 @@ def listed() -> dict[str, Any]:
                         .where(Integration.org == current.id).order_by(Integration.id).limit(200))
     filters = {k: request.args.get(k, "") for k in ("q", "integrationId", "enabled")}
     return {"sources": items, "next": after, "filters": filters, "paged": "after" in args,
-            "integrations": integrations}
+            "integrations": integrations, "integration_names": {i.id: i.name or i.host for i in integrations}}
 
 
 @bp.get("/sources")
