@@ -33,19 +33,22 @@ class HourlyChanges:
 
 
 def hourly_changes(org_id: int, now: datetime | None = None) -> HourlyChanges:
-    """One grouped query over the org's events of the last 24 hours."""
+    """One grouped query over the org's events of the last 24 hours, read from the index
+    ``(org_id, received_at, status)`` alone (migration 0010)."""
     now = now or utcnow()
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
-    hour = ("to_char(received_at, 'YYYY-MM-DD\"T\"HH24')" if is_postgres()
-            else "strftime('%Y-%m-%dT%H', received_at)")
+    # The hour as the column stores it: a timestamp truncated by PostgreSQL, the text's first 13 characters
+    # ("2026-01-31 12") on SQLite, which peewee writes as ISO text.
+    hour = "date_trunc('hour', received_at)" if is_postgres() else "substr(received_at, 1, 13)"
     rows = raw.rows(f"SELECT {hour} AS h, status, COUNT(*) FROM source_event WHERE org_id = ? AND received_at >= ? "
                     "GROUP BY h, status", (org_id, raw.naive(first)))
     hours = [first + timedelta(hours=n) for n in range(HOURS)]
-    index = {h.strftime("%Y-%m-%dT%H"): n for n, h in enumerate(hours)}
+    index = {h.strftime("%Y-%m-%d %H"): n for n, h in enumerate(hours)}
     counts: dict[str, list[int]] = {str(s): [0] * HOURS for s in EventStatus}
     for bucket, status, count in rows:
-        if bucket in index and status in counts:
-            counts[status][index[bucket]] += int(count)
+        key = bucket.strftime("%Y-%m-%d %H") if isinstance(bucket, datetime) else str(bucket)[:13]
+        if key in index and status in counts:
+            counts[status][index[key]] += int(count)
     return HourlyChanges(hours, counts)
 
 
