@@ -52,7 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     try:
         yield {"server": server, "org": org, "integration": integration, "source": source, "other": other,
                "other_source": other_source, "flag": flag, "browser": browser, "worker": worker,
-               "artifacts": artifacts_dir(tmp_path_factory), "log": tmp / "worker.log"}
+               "artifacts": artifacts_dir(tmp_path_factory), "log": tmp / "worker.log", "console_errors": []}
     finally:
         browser.close()
         playwright.stop()
@@ -63,6 +63,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def signed_in_page(stack: dict[str, Any], org: Any, viewport: dict[str, int] = DESKTOP) -> Any:
     context = stack["browser"].new_context(viewport=viewport)
     page = context.new_page()
+    page.on("console", lambda message: stack["console_errors"].append(message.text)
+            if message.type == "error" else None)
     page.goto(stack["server"].url + "/console/")
     assert "/console/sign-in" in page.url
     page.get_by_label("API token").fill(org.token)
@@ -93,6 +95,7 @@ def test_webhook_event_appears_live_fails_is_retried_and_processed(stack: dict[s
     spaces.get_by_text("Retry queued for space").wait_for(timeout=LIVE_MS)
     page.locator("#event-status").get_by_text("processed").wait_for(timeout=LIVE_MS)
     assert page.locator("#event-spaces .s-processed").count() >= 1
+    assert not stack["console_errors"], stack["console_errors"]  # no script or style the CSP refused, no error
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/console/sign-in$"))
     page.goto(stack["server"].url + f"/console/events/{event_id}")
@@ -155,6 +158,8 @@ def test_every_page_passes_axe_and_is_photographed(stack: dict[str, Any]) -> Non
         page.wait_for_url(re.compile(r".*/console/$"))
         for name, path in pages.items():
             page.goto(stack["server"].url + path)
+            page.keyboard.press("Tab")  # keyboard first: the skip link, then the navigation
+            assert page.evaluate("document.activeElement.textContent") == "Skip to content"
             shot = stack["artifacts"] / f"{name}-{width_name}.png"
             page.screenshot(path=str(shot), full_page=True)
             problems += _serious(axe.run(page), f"{name} ({width_name})")

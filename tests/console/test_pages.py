@@ -88,6 +88,12 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_never_the_token(jolli_app: F
     assert page.status_code == 200 and seeded["mine"]["token"] not in page.text
 
 
+def test_the_sign_in_page_sends_a_signed_in_session_on(client: FlaskClient) -> None:
+    response = client.get("/console/sign-in?next=/console/events")
+    assert response.status_code == 303 and response.headers["Location"] == "/console/events"
+    assert client.get("/console/").status_code == 200  # still signed in
+
+
 def test_cookie_is_secure_over_https(jolli_app: Flask, seeded: dict[str, Any]) -> None:
     client = jolli_app.test_client()
     form = client.get("/console/sign-in", base_url="https://localhost")
