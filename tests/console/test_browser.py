@@ -60,8 +60,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         server.stop()
 
 
-def signed_in_page(stack: dict[str, Any], org: Any, viewport: dict[str, int] = DESKTOP) -> Any:
-    context = stack["browser"].new_context(viewport=viewport)
+def signed_in_page(stack: dict[str, Any], org: Any, viewport: dict[str, int] = DESKTOP, **options: Any) -> Any:
+    context = stack["browser"].new_context(viewport=viewport, **options)
     page = context.new_page()
     page.on("console", lambda message: stack["console_errors"].append(message.text)
             if message.type == "error" else None)
@@ -133,6 +133,20 @@ def test_an_orgs_token_sees_none_of_another_orgs_sources(stack: dict[str, Any]) 
     assert response is not None and response.status == 404
     page.goto(stack["server"].url + "/console/sources?q=handbook")
     assert "No sources match" in page.content()
+    page.context.close()
+
+
+def test_the_webhook_url_is_copied_with_one_click(stack: dict[str, Any]) -> None:
+    page = signed_in_page(stack, stack["org"], permissions=["clipboard-read", "clipboard-write"])
+    page.get_by_role("link", name="Integrations").click()
+    card = page.locator(f"#integration-{stack['integration']['id']}")
+    url = card.get_by_label("Webhook URL").input_value()
+    assert url == f"{stack['server'].url}/api/webhooks/{stack['integration']['id']}"
+    card.get_by_role("button", name="Copy").click()
+    card.get_by_text("Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    page.get_by_text("Set up the github webhook").click()
+    assert card.get_by_text("Just the push event").is_visible()
     page.context.close()
 
 

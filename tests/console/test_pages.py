@@ -123,6 +123,16 @@ def test_pages_show_the_orgs_data(client: FlaskClient, seeded: dict[str, Any]) -
     assert f"/api/webhooks/{seeded['mine']['integration']}" in integrations and "Copy" in integrations
 
 
+def test_live_updates_replace_only_the_figures(client: FlaskClient) -> None:
+    """The overview's live answer swaps each figure by id (out of band), leaving open details open."""
+    page, live = client.get("/console/").text, client.get("/console/overview/live").text
+    for part in ("chart", "hour-rows", "queue", "integration-health"):
+        assert f'id="{part}"' in page and f'id="{part}" hx-swap-oob="true"' in live, part
+    assert "<details>" not in live
+    health = client.get("/console/integrations/live").text
+    assert 'hx-swap-oob="true"' in health and "<details>" not in health
+
+
 def test_one_org_never_sees_another(client: FlaskClient, seeded: dict[str, Any]) -> None:
     theirs = seeded["theirs"]
     for url in ("/console/sources", "/console/events", "/console/integrations", "/console/"):
