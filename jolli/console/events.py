@@ -17,7 +17,7 @@ from jolli.errors import InvalidInput
 from jolli.events.retry import retry_event
 from jolli.events.status import EventStatus
 from jolli.events.tables import SourceEvent
-from jolli.store.models import Space
+from jolli.store.models import Source, Space
 
 FILTERS = ("sourceId", "status", "origin", "after")
 STATUSES = tuple(str(s) for s in EventStatus)
@@ -53,7 +53,8 @@ def _detail(event_id: int) -> dict[str, Any]:
     ids = [s["spaceId"] for s in detail["spaces"]]
     names = {row.id: row.name for row in Space.select(Space.id, Space.name)
              .where(Space.org == org().id, Space.id.in_(ids))} if ids else {}
-    return {"event": detail, "names": names, "open": event.status in OPEN_STATES
+    source = Source.select(Source.name).where(Source.id == event.source_id, Source.org == org().id).first()
+    return {"event": detail, "names": names, "source_name": source.name if source else None, "open": event.status in OPEN_STATES
             or any(s["status"] in ("pending", "retrying") for s in detail["spaces"])}
 
 
