@@ -133,6 +133,20 @@ def test_live_updates_replace_only_the_figures(client: FlaskClient) -> None:
     assert 'hx-swap-oob="true"' in health and "<details>" not in health
 
 
+def test_refusals_by_reason_are_shown_when_the_health_reports_them(client: FlaskClient,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from jolli.api import checks
+
+    real = checks.integration_health
+
+    def with_refusals(integration_id: int) -> dict[str, Any]:
+        return {**real(integration_id), "refusedDeliveries24h": 3, "refusedByReason24h": {"bad signature": 3}}
+
+    monkeypatch.setattr("jolli.console.integrations.integration_health", with_refusals)
+    page = client.get("/console/integrations").text
+    assert "Refused deliveries (24 h)</dt><dd>3</dd>" in page and "bad signature: 3" in page
+
+
 def test_one_org_never_sees_another(client: FlaskClient, seeded: dict[str, Any]) -> None:
     theirs = seeded["theirs"]
     for url in ("/console/sources", "/console/events", "/console/integrations", "/console/"):
