@@ -59,7 +59,8 @@ def require_session() -> Response | None:
     g.console_session = current
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if current is None or current.token_id is None or session.token_org(current.token_id) != current.org_id:
+    if current is None or current.token_id is None or current.org_id is None \
+            or not session.token_live(current.token_id, current.org_id):
         return to_sign_in()
     g.org = Org(id=current.org_id, name=current.org_name)
     if request.method not in ("GET", "HEAD") and not session.csrf_ok(current):

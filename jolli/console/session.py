@@ -23,8 +23,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from jolli import secrets
-from jolli.store import sql as raw
 from jolli.store.db import database
+from jolli.store.models import ApiToken
+from jolli.store.queries import in_org
 
 COOKIE = "jolli_console"
 PATH = "/console"
@@ -101,22 +102,22 @@ def csrf_ok(session: Session | None) -> bool:
     return session is not None and bool(sent) and hmac.compare_digest(sent.encode(), session.csrf.encode())
 
 
-_live: dict[tuple[int, int], tuple[float, int | None]] = {}
+_live: dict[tuple[int, int, int], tuple[float, bool]] = {}
 _live_lock = threading.Lock()
 
 
-def token_org(token_id: int) -> int | None:
-    """The org of API token ``token_id`` while it is live (not revoked, not deleted); re-read at most every
-    :data:`RECHECK_SECONDS` per process."""
+def token_live(token_id: int, org_id: int) -> bool:
+    """Whether API token ``token_id`` of org ``org_id`` is still live (not revoked, not deleted); asked of the
+    database at most every :data:`RECHECK_SECONDS` per process."""
     now = time.monotonic()
-    key = (id(database.obj), token_id)  # (tests open several databases in one process)
+    key = (id(database.obj), token_id, org_id)  # (tests open several databases in one process)
     cached = _live.get(key)
     if cached is not None and now - cached[0] < RECHECK_SECONDS:
         return cached[1]
-    rows = raw.rows("SELECT org_id FROM api_token WHERE id = ? AND revoked_at IS NULL", (token_id,))
-    org_id = int(rows[0][0]) if rows else None
+    row = in_org(ApiToken, token_id, org_id)
+    live = row is not None and row.revoked_at is None
     with _live_lock:
         if len(_live) > 10000:
             _live.clear()
-        _live[key] = (now, org_id)
-    return org_id
+        _live[key] = (now, live)
+    return live

@@ -15,8 +15,8 @@ def sign_in() -> Response:
     """The form; on POST, the token opens a session for its org (the token itself is never stored)."""
     current = session.read()
     if request.method == "GET":
-        if current is not None and current.token_id is not None \
-                and session.token_org(current.token_id) == current.org_id:
+        if current is not None and current.token_id is not None and current.org_id is not None \
+                and session.token_live(current.token_id, current.org_id):
             return redirect(safe_next(request.args.get("next")), 303)  # already signed in
         fresh = current if current is not None and not current.signed_in else session.anonymous()
         response = make_response(render_template("console/sign_in.html", next=safe_next(request.args.get("next")),
