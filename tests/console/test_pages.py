@@ -100,6 +100,21 @@ def test_cookie_is_secure_over_https(jolli_app: Flask, seeded: dict[str, Any]) -
     assert "Secure" in form.headers["Set-Cookie"]
 
 
+def test_sessions_survive_a_key_rotation_and_not_a_lost_key(jolli_app: Flask, seeded: dict[str, Any],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from jolli import secrets
+
+    old, new = secrets.new_key(), secrets.new_key()
+    monkeypatch.setenv("JOLLI_SECRET_KEY", old)
+    client = jolli_app.test_client()
+    sign_in(client, seeded["mine"]["token"])
+    assert client.get("/console/events").status_code == 200
+    monkeypatch.setenv("JOLLI_SECRET_KEY", f"{new},{old}")  # rotating: the new key signs, the old one verifies
+    assert client.get("/console/events").status_code == 200
+    monkeypatch.setenv("JOLLI_SECRET_KEY", new)  # the old key dropped: its signatures no longer count
+    assert client.get("/console/events").status_code == 303
+
+
 def test_a_wrong_token_is_refused(jolli_app: Flask, seeded: dict[str, Any]) -> None:
     client = jolli_app.test_client()
     response = sign_in(client, "jolli_not-a-real-token")
