@@ -68,7 +68,11 @@ def _source(source_id: int) -> dict[str, Any]:
     row = get_source(source_id, current)
     args = query_args(EventQuerySchema(), ("after",), order="desc", limit=PAGE, sourceId=row.id)
     events = events_page(org_events(current, args), args)
+    integration = (Integration.select(Integration.name, Integration.host)
+                   .where(Integration.id == row.integration_id, Integration.org == current.id).first()
+                   if row.integration_id else None)
     return {"source": {**source_dict(row), "links": repo_links(row.repo, extra_hosts(current), row.cursor_value)},
+            "integration_name": (integration.name or integration.host) if integration else None,
             "check": source_check_row(row.id), "events": events["items"], "next": events["next"],
             "history": figures.cursor_history(row.id)}
 

@@ -132,6 +132,8 @@ def test_pages_show_the_orgs_data(client: FlaskClient, seeded: dict[str, Any]) -
     sources = client.get("/console/sources").text
     assert "src-mine" in sources and 'href="https://github.com/mine/repo-mine"' in sources
     assert f'href="https://github.com/mine/repo-mine/commit/{"c" * 40}"' in sources
+    source = client.get(f"/console/sources/{seeded['mine']['source']}").text
+    assert "gh-mine" in source and "The cursor has not moved yet" in source
     events = client.get("/console/events?status=failed").text
     assert f"#{seeded['mine']['event']}" in events
     integrations = client.get("/console/integrations").text
