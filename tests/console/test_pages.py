@@ -203,12 +203,13 @@ def test_a_revoked_token_ends_its_sessions(client: FlaskClient, seeded: dict[str
 @pytest.mark.parametrize("url", ["/console/events?status=nope", "/console/events?sourceId=x",
                                  "/console/events?after=-1", "/console/sources?enabled=maybe",
                                  "/console/sources?integrationId=0", "/console/events/99999999999999999999",
-                                 "/console/sign-in?next=https://evil.example/"])
+                                 "/console/sign-in?next=https://evil.example/",
+                                 "/console/sign-in?next=//evil.example/console/"])
 def test_bad_input_is_a_4xx_page(client: FlaskClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code < 500, (url, response.status_code)
-    if url.startswith("/console/sign-in"):
-        assert "evil.example" not in response.text
+    if url.startswith("/console/sign-in"):  # never sent on to another site
+        assert "evil.example" not in response.text + response.headers.get("Location", "")
     else:
         assert 400 <= response.status_code < 500
 
@@ -229,3 +230,9 @@ def test_retry_is_refused_when_nothing_failed_and_queues_a_failed_space(client: 
     done = client.post(f"/console/events/{event_id}/retry", data={"spaceId": "7"}, headers=live)
     assert done.status_code == 200 and "Retry queued for space 7" in done.text
     assert EventSpace.get(EventSpace.event == event_id).status == "retrying"
+    EventSpace.update(status="dead").execute()
+    plain = client.post(f"/console/events/{event_id}/retry", data={"csrf_token": token})  # a form, no script
+    assert plain.status_code == 303 and plain.headers["Location"] == f"/console/events/{event_id}"
+    assert EventSpace.get(EventSpace.event == event_id).status == "retrying"
+    bad = client.post(f"/console/events/{event_id}/retry", data={"spaceId": "x"}, headers=live)
+    assert bad.status_code == 400
