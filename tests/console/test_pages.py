@@ -164,6 +164,15 @@ def test_refusals_by_reason_are_shown_when_the_health_reports_them(client: Flask
     assert "Refused deliveries (24 h)</dt><dd>3</dd>" in page and "bad signature: 3" in page
 
 
+def test_a_live_update_of_the_events_list_is_one_query(client: FlaskClient) -> None:
+    from jolli.store.db import statements_run
+
+    client.get("/console/events/rows?status=failed")  # the session's token was just checked
+    before = statements_run()
+    assert client.get("/console/events/rows?status=failed").status_code == 200
+    assert statements_run() - before == 1
+
+
 def test_one_org_never_sees_another(client: FlaskClient, seeded: dict[str, Any]) -> None:
     theirs = seeded["theirs"]
     for url in ("/console/sources", "/console/events", "/console/integrations", "/console/"):
