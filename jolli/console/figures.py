@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jolli.events.jobs import OPEN
 from jolli.events.status import EventStatus, JobStatus
 from jolli.events.tables import CursorHistory, SourceEvent
 from jolli.store import sql as raw
@@ -62,13 +61,14 @@ class Queue:
 
 
 def queue(org_id: int, now: datetime | None = None) -> Queue:
-    """One query over the open jobs (the claim's partial index ``event_job_open``)."""
+    """One statement; each part reads the claim's partial index of its status (``event_job_due`` for queued
+    jobs, ``event_job_stale`` for running ones, migration 0011) rather than every job ever queued."""
     now = now or utcnow()
-    rows = raw.rows(f"SELECT SUM(CASE WHEN j.status = '{JobStatus.QUEUED}' THEN 1 ELSE 0 END), "
-                    f"SUM(CASE WHEN j.status = '{JobStatus.RUNNING}' THEN 1 ELSE 0 END), "
-                    f"MIN(CASE WHEN j.status = '{JobStatus.QUEUED}' THEN j.created_at END) "
-                    f"FROM event_job j WHERE {OPEN} AND j.org_id = ?", (org_id,))
-    depth, running, oldest = rows[0] if rows else (0, 0, None)
+    of = "FROM event_job WHERE status = '{}' AND org_id = ?"
+    rows = raw.rows(f"SELECT (SELECT COUNT(*) {of.format(JobStatus.QUEUED)}), "
+                    f"(SELECT MIN(created_at) {of.format(JobStatus.QUEUED)}), "
+                    f"(SELECT COUNT(*) {of.format(JobStatus.RUNNING)})", (org_id, org_id, org_id))
+    depth, oldest, running = rows[0]
     oldest_at = SourceEvent.received_at.python_value(oldest) if oldest is not None else None
     return Queue(int(depth or 0), int(running or 0), (now - oldest_at) if oldest_at is not None else None)
 
