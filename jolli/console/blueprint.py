@@ -100,6 +100,12 @@ def _http_error(exc: HTTPException) -> Response:
     return page_error(exc.code or 500, exc.name, exc.description or exc.name)
 
 
+@bp.get("/<path:unknown>")
+def not_found(unknown: str) -> Response:
+    """Any other console address: the sign-in page when signed out, else a 404 page (not problem+json)."""
+    return page_error(404, "Not Found", f"There is no console page at /console/{unknown}.")
+
+
 def org() -> Org:
     """The org the signed-in session acts for."""
     found: Org = g.org

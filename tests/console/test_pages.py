@@ -19,7 +19,7 @@ from jolli.store.models import Integration, Org, Source
 URLS = ["/console/", "/console/overview/live", "/console/sources", "/console/sources/rows",
         "/console/sources/{source}", "/console/sources/{source}/live", "/console/events", "/console/events/rows",
         "/console/events/{event}", "/console/events/{event}/spaces", "/console/integrations",
-        "/console/integrations/live"]
+        "/console/integrations/live", "/console/no-such-page"]
 
 
 def csrf_of(html: str) -> str:
@@ -123,7 +123,7 @@ def test_a_wrong_token_is_refused(jolli_app: Flask, seeded: dict[str, Any]) -> N
 
 
 def test_pages_show_the_orgs_data(client: FlaskClient, seeded: dict[str, Any]) -> None:
-    for url in urls(seeded["mine"]):
+    for url in urls(seeded["mine"])[:-1]:
         response = client.get(url)
         assert response.status_code == 200, (url, response.text[:500])
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
@@ -180,6 +180,12 @@ def test_one_org_never_sees_another(client: FlaskClient, seeded: dict[str, Any])
     assert "theirs" not in client.get("/console/sources?q=repo").text
     for url in (f"/console/sources/{theirs['source']}", f"/console/events/{theirs['event']}"):
         assert client.get(url).status_code == 404, url
+
+
+def test_an_unknown_console_address_is_a_404_page(client: FlaskClient) -> None:
+    response = client.get("/console/no-such-page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert client.get("/console/static/console.css").status_code == 200  # the static files still served
 
 
 def test_an_action_without_the_csrf_token_is_refused(client: FlaskClient, seeded: dict[str, Any]) -> None:
