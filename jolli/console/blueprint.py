@@ -44,7 +44,7 @@ def safe_next(target: str | None) -> str:
 
 def to_sign_in() -> Response:
     """Send a signed-out request to the sign-in page (a live update: the whole page goes there)."""
-    target = url_for("console.sign_in", next=request.full_path if request.method == "GET" and not is_live() else None)
+    target = url_for("console.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" and not is_live() else None)
     if is_live():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = target

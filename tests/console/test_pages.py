@@ -75,6 +75,16 @@ def test_signed_out_every_page_redirects_to_sign_in(jolli_app: Flask, seeded: di
     assert client.post(f"/console/events/{seeded['mine']['event']}/retry").status_code == 303
 
 
+def test_signing_in_returns_to_the_page_asked_for(jolli_app: Flask, seeded: dict[str, Any]) -> None:
+    client = jolli_app.test_client()
+    asked = client.get("/console/events?status=failed")
+    form = client.get(asked.headers["Location"])
+    assert 'name="next" value="/console/events?status=failed"' in form.text
+    answer = client.post("/console/sign-in", data={"token": seeded["mine"]["token"], "csrf_token": csrf_of(form.text),
+                                                   "next": "/console/events?status=failed"})
+    assert answer.headers["Location"] == "/console/events?status=failed"
+
+
 def test_sign_in_sets_a_strict_http_only_cookie_and_never_the_token(jolli_app: Flask,
                                                                      seeded: dict[str, Any]) -> None:
     client = jolli_app.test_client()
