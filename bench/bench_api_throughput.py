@@ -72,7 +72,8 @@ def main() -> int:
     os.environ["JOLLI_HOME"] = home
     url = args.database_url or "sqlite:///" + str(Path(home) / "jolli.db")
     from jolli.store.admin import create_org, create_token
-    from jolli.store.db import close_database, display_url, open_database
+    from jolli.redaction import mask_credentials as display_url
+    from jolli.store.db import close_database, open_database
     from jolli.store.migrate import upgrade
     from jolli.store.models import Source
 

@@ -71,6 +71,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_request(_close)
     for target in BLUEPRINTS:
         _register(app, target)
+    from jolli.console import register_console
+
+    register_console(app)  # the operations console under /console (its own sign-in and error pages)
     from jolli.api.webhooks import WebhookIntake
 
     app.wsgi_app = WebhookIntake(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -126,8 +126,8 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
     if applied:
         click.echo(f"applied migrations: {', '.join(applied)}", err=True)
     click.echo(
-        f"jolli serving http://{bind_address(host, port)}/api with {workers} worker(s) x {threads} thread(s); "
-        f"database {mask_credentials(url)}",
+        f"jolli serving http://{bind_address(host, port)}/api (console: /console/) with {workers} worker(s) x "
+        f"{threads} thread(s); database {mask_credentials(url)}",
         err=True,
     )
 
