@@ -71,8 +71,8 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="jolli-bench-")
     os.environ["JOLLI_HOME"] = home
     url = args.database_url or "sqlite:///" + str(Path(home) / "jolli.db")
-    from jolli.store.admin import create_org, create_token
     from jolli.redaction import mask_credentials as display_url
+    from jolli.store.admin import create_org, create_token
     from jolli.store.db import close_database, open_database
     from jolli.store.migrate import upgrade
     from jolli.store.models import Source
