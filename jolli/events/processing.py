@@ -256,7 +256,8 @@ class JobProcessor:
                         audit.log_outcomes(event, chunk)
                         continue
                     # The last chunk: spaces, audit, cursor, event, job and lease in one round trip.
-                    swap = [] if verdict.stale else cursor.swapping(
+                    at_head = source.cursor_value == event.head_sha  # e.g. a retried space: moved already
+                    swap = [] if verdict.stale or at_head else cursor.swapping(
                         source.id, source.cursor_version or 0, source.cursor_value, event.head_sha,
                         event_id=event.id, worker=self.holder)
                     settle, result = self._settle(job, event, states, counts, waiting,
