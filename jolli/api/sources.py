@@ -22,7 +22,7 @@ from jolli.api.schemas import (
 from jolli.api.spec import doc
 from jolli.errors import Conflict, InvalidInput, NotFound
 from jolli.store.models import Org, Source, utcnow
-from jolli.store.queries import in_org
+from jolli.store.sql import in_org
 
 bp = Blueprint("sources", __name__)
 

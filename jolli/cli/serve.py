@@ -80,7 +80,10 @@ def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
     from gunicorn import util
     from gunicorn.app.base import BaseApplication
 
-    util.write_error = write_problem  # the workers inherit it: no HTML error page, ever
+    # gunicorn has no setting or hook for the pages it answers itself (bad request line, headers too large ...);
+    # `util.write_error` is the one function that writes them (Worker.handle_error calls it), so it is replaced
+    # here, before the workers fork, rather than copying handle_error's status mapping into worker classes.
+    util.write_error = write_problem
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 from jolli import secrets
 from jolli.store.db import database
 from jolli.store.models import ApiToken
-from jolli.store.queries import in_org
+from jolli.store.sql import in_org
 
 COOKIE = "jolli_console"
 PATH = "/console"
