@@ -53,7 +53,7 @@ def get(path: str, token: str | None) -> MakeRequest:
 
 
 def main() -> int:
-    from jolli.cli.serve import default_workers
+    from jolli.settings import default_workers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=default_workers())

@@ -21,7 +21,6 @@ Who gets a name never depends on the order plugins load in (see docs/plugins.md,
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +33,7 @@ from jolli import hookspecs
 from jolli.errors import PluginConflict
 from jolli.provider import GitProvider
 from jolli.registries import NamedRegistry, ProviderRegistry, SourceTypeRegistry
+from jolli.settings import text
 from jolli.source_type import SourceType
 
 __all__ = ["ENTRY_POINT_GROUP", "JOLLI_DIST", "PluginError", "Plugins", "ProviderRegistry", "SourceTypeRegistry",
@@ -67,7 +67,7 @@ class Plugins:
         self._loaded = False
         self._lock = threading.RLock()
         self._built: tuple[SourceTypeRegistry, ProviderRegistry] | None = None
-        if os.environ.get("JOLLI_TRACE_PLUGINS"):
+        if text("JOLLI_TRACE_PLUGINS"):
             self.enable_tracing()
 
     # --- loading ----------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def _hook_names() -> list[str]:
 
 
 def _wanted_plugins() -> set[str] | None:
-    raw = os.environ.get("JOLLI_LOAD_PLUGINS")
+    raw = text("JOLLI_LOAD_PLUGINS", empty_is_set=True)
     if raw is None:
         return None
     return {name.strip() for name in raw.split(",") if name.strip()}

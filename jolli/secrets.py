@@ -63,7 +63,7 @@ def _multi(keys: tuple[bytes, ...]) -> MultiFernet:
 
 def key_file() -> Path:
     """Where the embedded default keeps its key: ``$JOLLI_HOME/secret.key``."""
-    from jolli.store.db import jolli_home
+    from jolli.settings import jolli_home
 
     return jolli_home() / KEY_FILE_NAME
 

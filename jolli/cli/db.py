@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from jolli import settings
 from jolli.cli.output import EXIT_SERVER, emit_json, fail, table
 from jolli.redaction import mask_credentials
 
@@ -18,17 +19,18 @@ database_url_option = click.option(
 )
 
 
-def open_checked(url: str | None, *, require_current: bool = True) -> Any:
-    """Open and connect the database, or exit 1 saying why (credentials masked). With ``require_current``,
-    exit 2 when migrations are pending."""
+def open_checked(url: str | None, *, require_current: bool = True, pool_size: int | None = None) -> Any:
+    """Open and connect the database (pooling up to ``pool_size`` connections, default
+    ``$JOLLI_DB_POOL_SIZE``), or exit 1 saying why (credentials masked). With ``require_current``, exit 2
+    when migrations are pending."""
     import peewee
 
     from jolli.store import db as store_db
     from jolli.store.migrate import pending
 
-    target = url or store_db.database_url()
+    target = url or settings.database_url()
     try:
-        database = store_db.open_database(target)
+        database = store_db.open_database(target, pool_size)
         database.connect(reuse_if_open=True)
     except (ValueError, peewee.DatabaseError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -84,12 +86,11 @@ def db() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print {applied: [...]} as JSON.")
 def upgrade_command(database_url: str | None, as_json: bool) -> None:
     """Apply every pending migration (safe to run again: it then does nothing)."""
-    from jolli.store import db as store_db
 
     database = open_checked(database_url, require_current=False)
     applied = upgrade_checked(database)
     database.close()
-    target = mask_credentials(database_url or store_db.database_url())
+    target = mask_credentials(database_url or settings.database_url())
     if as_json:
         emit_json({"database": target, "applied": applied})
     elif applied:

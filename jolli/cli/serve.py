@@ -16,26 +16,9 @@ from typing import Any
 import click
 
 from jolli.cli.db import database_url_option, open_checked
+from jolli.cli.output import EXIT_INPUT, fail
 from jolli.redaction import mask_credentials
-
-
-def default_workers() -> int:
-    """``$JOLLI_WORKERS``, else 2 x CPUs + 1 (at most 8)."""
-    raw = os.environ.get("JOLLI_WORKERS", "")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    return min(2 * (os.cpu_count() or 1) + 1, 8)
-
-
-#: Threads per worker by default: a stalled sender holds one for at most the body timeout, so this many
-#: stalled connections per worker still leave the others answered.
-DEFAULT_THREADS = 32
-
-
-def default_threads() -> int:
-    """``$JOLLI_THREADS``, else :data:`DEFAULT_THREADS`."""
-    raw = os.environ.get("JOLLI_THREADS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
+from jolli.settings import THREADS
 
 
 def bind_address(host: str, port: int) -> str:
@@ -103,7 +86,7 @@ def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes (default: $JOLLI_WORKERS, else 2 x CPUs + 1, at most 8).")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
-              help=f"Threads per worker (default: $JOLLI_THREADS, else {DEFAULT_THREADS}; gunicorn's gthread "
+              help=f"Threads per worker (default: $JOLLI_THREADS, else {THREADS}; gunicorn's gthread "
                    "workers; 1 means sync workers, which one slow sender per worker can stall).")
 @click.option("--access-log/--no-access-log", default=False, help="Log each request to stderr.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
@@ -116,16 +99,21 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
     import logging
 
     from jolli.cli.db import upgrade_checked
+    from jolli.settings import ServerSettings, SettingsError
     from jolli.store import db as store_db
 
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    url = database_url or store_db.database_url()
-    database = open_checked(url, require_current=False)
+    try:
+        settings = ServerSettings.from_env()  # read once; the workers' apps are built from it
+    except SettingsError as exc:
+        fail(exc.message, EXIT_INPUT)
+    url = database_url or settings.database_url
+    database = open_checked(url, require_current=False, pool_size=settings.db_pool_size)
     applied = upgrade_checked(database)
     store_db.close_database(database)  # no connection may cross the fork into the workers
-    workers = workers or default_workers()
-    threads = threads or default_threads()
+    workers = workers or settings.workers
+    threads = threads or settings.threads
     if applied:
         click.echo(f"applied migrations: {', '.join(applied)}", err=True)
     click.echo(
@@ -137,6 +125,6 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
     def app_factory() -> Any:
         from jolli.api.app import create_app
 
-        return create_app({"DATABASE_URL": url})
+        return create_app({"DATABASE_URL": url}, settings)
 
     run_gunicorn(app_factory, gunicorn_options(host, port, workers, threads, access_log))

@@ -56,13 +56,14 @@ def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_secon
                                           max_attempts=max_attempts, git_mirrors=git_mirrors)
     except ValueError as exc:
         fail(str(exc), EXIT_INPUT)
-    import os
+    from jolli.settings import DB_POOL_SIZE, number
 
     # Each thread holds a connection, and so does its lease heartbeat: size the pool for them.
-    raw_pool = os.environ.get("JOLLI_DB_POOL_SIZE", "")
-    pool = int(raw_pool) if raw_pool.isdigit() else 0
-    os.environ["JOLLI_DB_POOL_SIZE"] = str(max(pool, 2 * concurrency + 2))
-    database = open_checked(database_url)
+    try:
+        pool = max(int(number("JOLLI_DB_POOL_SIZE", DB_POOL_SIZE, integer=True)), 2 * concurrency + 2)
+    except ValueError as exc:
+        fail(str(exc), EXIT_INPUT)
+    database = open_checked(database_url, pool_size=pool)
     database.close()  # each worker thread opens its own connection
     stop = threading.Event()
 

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -18,34 +17,14 @@ from urllib.parse import unquote, urlsplit
 import peewee
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
+from jolli.settings import DB_POOL_SIZE, database_url, number
+
 #: Every model binds to this proxy; :func:`open_database` points it at a real database.
 database = peewee.DatabaseProxy()
 
 
-def jolli_home() -> Path:
-    """Where jolli keeps its embedded database and server-side state."""
-    env = os.environ.get("JOLLI_HOME")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "jolli"
-
-
-def database_url() -> str:
-    """The configured database URL, or the embedded SQLite default."""
-    url = os.environ.get("JOLLI_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(jolli_home() / "jolli.db")
-
-
-def _pool_size() -> int:
-    raw = os.environ.get("JOLLI_DB_POOL_SIZE", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 20
-
-
-def make_database(url: str) -> peewee.Database:
-    """A peewee database for ``url`` (not yet connected)."""
+def make_database(url: str, pool_size: int = DB_POOL_SIZE) -> peewee.Database:
+    """A peewee database for ``url`` (not yet connected), pooling up to ``pool_size`` connections."""
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme == "sqlite":
@@ -58,7 +37,7 @@ def make_database(url: str) -> peewee.Database:
             path,
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": "normal"},
             check_same_thread=False,
-            max_connections=_pool_size(),
+            max_connections=pool_size,
             stale_timeout=300,
             timeout=30,
         )
@@ -71,7 +50,7 @@ def make_database(url: str) -> peewee.Database:
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             prefer_psycopg3=True,
-            max_connections=_pool_size(),
+            max_connections=pool_size,
             stale_timeout=300,
             timeout=30,
         )
@@ -163,10 +142,13 @@ def hide_sql_parameters() -> None:
         logger.addFilter(_SQL_FILTER)
 
 
-def open_database(url: str | None = None) -> peewee.Database:
-    """Point the shared proxy at the database for ``url`` (default: :func:`database_url`) and return it."""
+def open_database(url: str | None = None, pool_size: int | None = None) -> peewee.Database:
+    """Point the shared proxy at the database for ``url`` and return it (``url``, ``pool_size``: read from the
+    environment when not given, see :mod:`jolli.settings`)."""
     hide_sql_parameters()
-    db = make_database(url or database_url())
+    if pool_size is None:
+        pool_size = int(number("JOLLI_DB_POOL_SIZE", DB_POOL_SIZE, integer=True))
+    db = make_database(url or database_url(), pool_size)
     database.initialize(db)
     return db
 
