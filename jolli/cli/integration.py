@@ -122,6 +122,68 @@ def match(repo: str, as_json: bool, server: str | None) -> None:
             click.echo(describe_integration(found))
 
 
+@integration.command("explain")
+@click.argument("repo")
+@json_option
+@server_option
+def explain(repo: str, as_json: bool, server: str | None) -> None:
+    """Why REPO (any URL form) is covered by the integration it is: the credential a call would use (kind,
+    owner, expiry; never the secret), the webhook URL its deliveries must come to, and every integration on
+    its host with the rule that chose or set it aside. Exit 1 when none covers it, 2 when several tie or
+    REPO is not a repo."""
+    repo = sent_coordinate(repo)
+    with cli_errors(), require_client(server, "explaining") as client:
+        answer = client.get("/api/integrations/explain", repo=repo)
+    if as_json:
+        emit_json(answer)
+    else:
+        _print_explanation(answer)
+    if answer.get("integration") is None:
+        tied = any(c.get("verdict") == "tied" for c in answer.get("candidates") or [])
+        if not as_json:
+            note(str(answer.get("problem")))
+        raise SystemExit(EXIT_INPUT if tied else EXIT_SERVER)
+
+
+def _print_explanation(answer: dict) -> None:
+    from jolli.local.linking import describe_integration
+
+    found, credential = answer.get("integration"), answer.get("credential") or {}
+    rows = [("repo", answer.get("repo")), ("integration", describe_integration(found) if found else "none")]
+    if found:
+        rows += [("credential", _credential_text(credential)), ("webhook url", answer.get("webhookUrl")),
+                 ("webhook", answer.get("webhook"))]
+    for key, value in rows:
+        click.echo(f"{key + ':':<13}{'-' if value is None else value}")
+    click.echo("considered:")
+    for c in answer.get("candidates") or []:
+        name = f" {c['name']!r}" if c.get("name") else ""
+        click.echo(f"  #{c.get('id')}{name} ({c.get('provider')}, {c.get('scope')}): {c.get('verdict')}: {c.get('rule')}")
+    if answer.get("otherHosts"):
+        click.echo(f"  ({answer['otherHosts']} integration(s) on other hosts not considered)")
+    for s in answer.get("sources") or []:
+        uses = f"linked to integration {s['integrationId']}" if s.get("integrationId") else "not linked"
+        click.echo(f"source:      {s.get('id')} {s.get('name')!r} branch {s.get('branch') or '(any)'}: {uses}")
+
+
+def _credential_text(credential: dict) -> str:
+    """``app, owner acme, App 1001 installation 101, expires ...``: never a secret (the server sends none)."""
+    if not credential.get("configured", True):
+        return f"{credential.get('kind')}: none given (unauthenticated calls: public repos only)"
+    parts = [str(credential.get("kind")), f"owner {credential.get('owner') or '(whole host)'}"]
+    if credential.get("appId"):
+        parts.append(f"App {credential['appId']} installation {credential.get('installationId')}")
+    if credential.get("username"):
+        parts.append(f"user {credential['username']}")
+    if credential.get("expiresAt"):
+        parts.append(f"expires {credential['expiresAt']}")
+    elif credential.get("appId"):
+        parts.append("tokens of one hour, minted on demand")
+    else:
+        parts.append("expiry not given")
+    return ", ".join(parts)
+
+
 def sent_coordinate(text: str) -> str:
     """What ``match`` sends and prints for a pasted address: its canonical coordinate when this machine can tell
     it (``github.com/org/repo``), else the address with its credentials and secret parameters masked (the

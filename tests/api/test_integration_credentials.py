@@ -207,3 +207,25 @@ def test_an_app_password_is_sent_as_basic_and_a_token_as_bearer(api: Api) -> Non
         get_plugins().provider(row.provider).client(ref_of(row)).branch_head(repo, "main")
     sent = [call.request.headers["Authorization"] for call in responses.calls]
     assert sent == ["Basic " + base64.b64encode(b"jdoe:bb-app-password").decode(), "Bearer glpat-group"]
+
+
+def test_the_checks_and_compare_of_a_linked_source_use_the_apps_installation_token(
+        api: Api, gh_app: FakeApp, mock: responses.RequestsMock) -> None:
+    from jolli.events.staleness import provider_client
+    from jolli.store.models import Source
+
+    created = api.created("/api/integrations", app_body(gh_app, owner="acme"))
+    source = api.created("/api/sources", {"name": "backend", "type": "git", "repo": "github.com/acme/backend",
+                                          "branch": "main", "integrationId": created["id"]})
+    mock.get(f"{API}/repos/acme/backend/branches/main", json={"name": "main", "commit": {"sha": "d" * 40}},
+             headers={"ETag": '"v1"'})
+    mock.get(f"{API}/repos/acme/backend/compare/{'a' * 40}...{'d' * 40}",
+             json={"status": "ahead", "ahead_by": 1, "behind_by": 0, "files": [{"filename": "README.md"}]})
+    found = provider_client(Source.get_by_id(source["id"]))
+    assert found is not None
+    client, repo = found
+    assert client.branch_state(repo, "main").head == "d" * 40  # what the scheduled checks call
+    assert client.compare(repo, "a" * 40, "d" * 40).files == ("README.md",)
+    calls = [c.request for c in mock.calls if "/repos/" in c.request.url]
+    assert [c.headers["Authorization"] for c in calls] == [f"Bearer {gh_app.minted[0]}"] * 2
+    assert gh_app.mint_calls(mock) == 1
