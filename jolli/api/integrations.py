@@ -38,7 +38,7 @@ WRITABLE = ("provider", "host", "owner", "repos", "name", "installation_id", "ap
             "access_token", "credential_kind", "app_id", "private_key", "username", "app_password",
             "token_expires_at")
 #: Fields that belong to one credential kind or another (kept only when the kind needs them).
-KIND_FIELDS = ("app_id", "private_key", "username", "app_password")
+KIND_FIELDS = ("access_token", "app_id", "private_key", "username", "app_password")
 #: A change to any of these verifies the credential again (a GitHub App: against GitHub's API).
 CREDENTIAL_INPUTS = ("provider", "host", "owner", "api_base_url", "installation_id", "credential_kind", "app_id",
                      "private_key", "access_token", "username", "app_password")
@@ -252,10 +252,10 @@ def patch_integration(integration_id: int) -> dict[str, Any]:
     changes = load_body(IntegrationPatchSchema())
     current = {key: getattr(row, key) for key in WRITABLE}
     current["repos"] = rules.integration_repos(row)
-    if "credential_kind" in changes:  # a new kind: the fields of the old one go, unless given again
-        current.update({key: None for key in KIND_FIELDS})
     kind = _provider(changes.get("provider", row.provider)).credential_kind(
         changes.get("credential_kind", row.credential_kind))
+    if "credential_kind" in changes:  # a new kind: what only the old one used goes, unless given again
+        current.update({key: None for key in KIND_FIELDS if key not in kind.needs})
     if kind.by_installation and "owner" in changes and "installation_id" not in changes:
         current["installation_id"] = None  # another owner: its installation is looked up again
     values = checked(org, {**current, **{k: v for k, v in changes.items() if k in WRITABLE}}, exclude_id=row.id)

@@ -72,7 +72,8 @@ def show(integration_id: int, as_json: bool, server: str | None) -> None:
         health = item.get("webhookHealth") or {}
         rows = [("id", item.get("id")), ("provider", item.get("provider")), ("host", item.get("host")),
                 ("owner", item.get("owner") or "(whole host)"), ("repos", ", ".join(item.get("repos") or []) or "(all)"),
-                ("name", item.get("name")), ("webhook url", item.get("webhookUrl")), ("webhook", _status(item)),
+                ("name", item.get("name")), ("credential", _kind_text(item)),
+                ("webhook url", item.get("webhookUrl")), ("webhook", _status(item)),
                 ("last delivery", health.get("lastVerifiedDeliveryAt") or "never"),
                 ("gaps (24 h)", health.get("webhookGaps24h", 0))]
         if health.get("checksPausedUntil"):
@@ -84,6 +85,23 @@ def show(integration_id: int, as_json: bool, server: str | None) -> None:
                        f"{gap.get('foundAt')} (event {gap.get('eventId')})")
         if health.get("fix"):
             click.echo(f"fix: {health['fix']}")
+
+
+def _kind_text(item: dict) -> str:
+    """The integration's credential kind and what identifies it (App, installation, user, expiry)."""
+    return ", ".join([str(item.get("credentialKind") or "-"),
+                      *_identity(item.get("appId"), item.get("installationId"), item.get("username"),
+                                 item.get("tokenExpiresAt"))])
+
+
+def _identity(app_id: str | None, installation: str | None, username: str | None, expires: str | None) -> list[str]:
+    """What tells a credential apart, never its secret: its App and installation, user name, expiry."""
+    parts = [f"App {app_id} installation {installation}"] if app_id else []
+    if username:
+        parts.append(f"user {username}")
+    if expires:
+        parts.append(f"expires {expires}")
+    return parts
 
 
 @integration.command("match")
@@ -170,17 +188,11 @@ def _credential_text(credential: dict) -> str:
     """``app, owner acme, App 1001 installation 101, expires ...``: never a secret (the server sends none)."""
     if not credential.get("configured", True):
         return f"{credential.get('kind')}: none given (unauthenticated calls: public repos only)"
-    parts = [str(credential.get("kind")), f"owner {credential.get('owner') or '(whole host)'}"]
-    if credential.get("appId"):
-        parts.append(f"App {credential['appId']} installation {credential.get('installationId')}")
-    if credential.get("username"):
-        parts.append(f"user {credential['username']}")
-    if credential.get("expiresAt"):
-        parts.append(f"expires {credential['expiresAt']}")
-    elif credential.get("appId"):
-        parts.append("tokens of one hour, minted on demand")
-    else:
-        parts.append("expiry not given")
+    parts = [str(credential.get("kind")), f"owner {credential.get('owner') or '(whole host)'}",
+             *_identity(credential.get("appId"), credential.get("installationId"), credential.get("username"),
+                        credential.get("expiresAt"))]
+    if not credential.get("expiresAt"):
+        parts.append("tokens of one hour, minted on demand" if credential.get("appId") else "expiry not given")
     return ", ".join(parts)
 
 

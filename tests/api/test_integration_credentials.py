@@ -128,6 +128,19 @@ def test_switching_to_a_token_drops_the_app_fields(api: Api, gh_app: FakeApp) ->
 def test_a_field_of_another_kind_is_refused(api: Api, gh_app: FakeApp) -> None:
     assert_problem(api.post("/api/integrations", {"provider": "github", "host": "github.com", "owner": "acme",
                                                   "accessToken": "t", "privateKey": gh_app.pem}), 400, "privateKey")
+    assert_problem(api.post("/api/integrations", app_body(gh_app, owner="acme", accessToken="ghp_x")), 400,
+                   "accessToken", "another credential kind")
+
+
+def test_changing_the_kind_keeps_a_token_the_new_kind_uses(api: Api) -> None:
+    from jolli.store.models import Integration
+
+    created = api.created("/api/integrations", {"provider": "gitlab", "host": "gitlab.com", "owner": "platform",
+                                                "accessToken": "glpat-kept"})
+    assert created["credentialKind"] == "personal-token"
+    changed = api.patch(f"/api/integrations/{created['id']}", {"credentialKind": "group-token"})
+    assert changed.status_code == 200 and changed.get_json()["credentialKind"] == "group-token"
+    assert Integration.get_by_id(created["id"]).access_token == "glpat-kept"
     assert_problem(api.post("/api/integrations", {"provider": "gitlab", "host": "gitlab.com",
                                                   "credentialKind": "app"}), 400, "credentialKind", "group-token")
 

@@ -41,6 +41,7 @@ def test_show_gives_the_webhook_health_and_the_url_to_deliver_to(cli, logged_in:
     lines = dict(line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line and not line.startswith(" "))
     assert lines["webhook"].strip() == "ok" and lines["last delivery"].strip() == "never"
     assert lines["webhook url"].strip() == acme["webhookUrl"]
+    assert lines["credential"].strip() == "token"
     assert data["webhookHealth"]["webhookGaps24h"] == 0 and "webhookSecret" not in data
     missing = cli.invoke(["integration", "show", "999999"])
     assert missing.exit_code == 2 and "no integration 999999" in missing.stderr
