@@ -18,9 +18,6 @@ from typing import Any
 
 from jolli.errors import InvalidInput
 
-#: Fields of an integration that hold a credential's secret: write-only, encrypted at rest.
-SECRET_FIELDS = ("access_token", "app_password", "private_key")
-
 TokenHeaders = Callable[[str], dict[str, str]]
 
 
@@ -50,7 +47,8 @@ class CredentialKind:
 
     def check(self, values: dict[str, Any]) -> None:
         """A 400 naming the field when ``values`` (an integration's, python names) do not fit this kind."""
-        if self.needs_owner and not values.get("owner") and not values.get("installation_id"):
+        found_by_installation = self.by_installation and values.get("installation_id")
+        if self.needs_owner and not values.get("owner") and not found_by_installation:
             raise InvalidInput(f"a {self.title} belongs to an owner: give owner",
                                fields={"owner": [f"required for credentialKind {self.name}"]})
         repos = values.get("repos")
