@@ -41,7 +41,8 @@ def route(org_id: int, provider: str, host: str, app_id: str, pushes: list[Canon
     target = installation_owner(org_id, provider, host, app_id, installation)
     if target is None:
         return _ignored(f"installation {installation} is not covered by any integration of App {app_id} on {host}; "
-                        "add an integration for the account it is installed on")
+                        "add an integration for the account it is installed on (if the App was installed there "
+                        "again, PATCH that integration with installationId null to look the new one up)")
     return target
 
 

@@ -242,3 +242,11 @@ def test_the_checks_and_compare_of_a_linked_source_use_the_apps_installation_tok
     calls = [c.request for c in mock.calls if "/repos/" in c.request.url]
     assert [c.headers["Authorization"] for c in calls] == [f"Bearer {gh_app.minted[0]}"] * 2
     assert gh_app.mint_calls(mock) == 1
+
+
+def test_a_reinstalled_app_is_found_again_by_patching_the_installation_away(api: Api, gh_app: FakeApp) -> None:
+    created = api.created("/api/integrations", app_body(gh_app, owner="acme"))
+    gh_app.installations["acme"] = 90  # uninstalled and installed again: a new installation id
+    again = api.patch(f"/api/integrations/{created['id']}", {"installationId": None})
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["installationId"] == "90" and again.get_json()["owner"] == "acme"
