@@ -15,6 +15,7 @@ from jolli.api.bodies import load_query
 from jolli.api.integrations import integration_dict, webhook_url
 from jolli.api.schemas import ExplainQuerySchema, ExplainSchema, IntegrationSchema
 from jolli.api.spec import doc
+from jolli.errors import NotAvailable
 from jolli.integration_ref import ref_of
 from jolli.matching import explain
 from jolli.registry import get_plugins
@@ -45,10 +46,13 @@ def explain_repo() -> dict[str, Any]:
             f"no integration covers {repo}; register one for its host or owner, or add it to one's selected repos")
         return ExplainSchema().dump(answer)
     row = by_id[int(chosen.id)]
-    credential = ref_of(row).credential
-    answer.update(integration=IntegrationSchema().dump(integration_dict(row)),
-                  credential=credential.describe() if credential is not None else None,
-                  webhook_url=webhook_url(row.id), webhook=_webhook_text(row, by_id))
+    answer.update(integration=IntegrationSchema().dump(integration_dict(row)), webhook_url=webhook_url(row.id))
+    try:
+        credential = ref_of(row).credential
+        answer.update(credential=credential.describe() if credential is not None else None,
+                      webhook=_webhook_text(row, by_id))
+    except NotAvailable as exc:  # its provider's plugin is not loaded: no call and no delivery can use it
+        answer["problem"] = f"integration {row.id} covers {repo}, but {exc.message}"
     return ExplainSchema().dump(answer)
 
 

@@ -59,9 +59,18 @@ def integration_dict(row: Integration) -> dict[str, Any]:
         "api_base_url": row.api_base_url, "webhook_url": webhook_url(row.id), "created_at": row.created_at,
         "updated_at": row.updated_at, "previous_secret_valid_until": _previous_until(row),
         "webhook_health": integration_health(row.id),
-        "credential_kind": _provider(row.provider).credential_kind(row.credential_kind).name,
+        "credential_kind": _kind_name(row),
         "app_id": row.app_id, "username": row.username, "token_expires_at": row.token_expires_at,
     }
+
+
+def _kind_name(row: Integration) -> str | None:
+    """The integration's credential kind (its provider's default when none is stored); as stored when its
+    provider's plugin is not loaded."""
+    try:
+        return str(get_plugins().provider(row.provider).credential_kind(row.credential_kind).name)
+    except (NotAvailable, InvalidInput):
+        return row.credential_kind
 
 
 def _previous_until(row: Integration) -> datetime | None:
