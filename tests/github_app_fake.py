@@ -7,10 +7,15 @@ Imported by the tests that need it (``from github_app_fake import FakeApp``).
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import itertools
 import json
+import re
+import threading
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -106,8 +111,8 @@ _UNAUTHORIZED = (401, {}, json.dumps({"message": "A JSON web token could not be 
 _NOT_FOUND = (404, {}, json.dumps({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}))
 
 
-def _register_routes(mock: responses.RequestsMock, base: str, apps: dict[str, FakeApp]) -> None:
-    import re
+def _routes(base: str, apps: dict[str, FakeApp]) -> list[tuple[str, re.Pattern[str], Any]]:
+    """``(method, URL pattern, callback)`` of the App endpoints under ``base``, answering for ``apps``."""
 
     def authenticated(handler: Any) -> Any:
         def answer(request: Any) -> tuple[int, dict[str, str], str]:
@@ -152,9 +157,64 @@ def _register_routes(mock: responses.RequestsMock, base: str, apps: dict[str, Fa
                                     "repository_selection": "all"})
 
     root = re.escape(base)
-    mock.add_callback(responses.GET, f"{base}/app", callback=authenticated(app_info))
-    mock.add_callback(responses.GET, re.compile(root + r"/(orgs|users)/[^/]+/installation$"),
-                      callback=authenticated(by_owner))
-    mock.add_callback(responses.GET, re.compile(root + r"/app/installations/[0-9]+$"), callback=authenticated(by_id))
-    mock.add_callback(responses.POST, re.compile(root + r"/app/installations/[0-9]+/access_tokens$"),
-                      callback=authenticated(mint))
+    return [
+        ("GET", re.compile(root + r"/app$"), authenticated(app_info)),
+        ("GET", re.compile(root + r"/(orgs|users)/[^/]+/installation$"), authenticated(by_owner)),
+        ("GET", re.compile(root + r"/app/installations/[0-9]+$"), authenticated(by_id)),
+        ("POST", re.compile(root + r"/app/installations/[0-9]+/access_tokens$"), authenticated(mint)),
+    ]
+
+
+def _register_routes(mock: responses.RequestsMock, base: str, apps: dict[str, FakeApp]) -> None:
+    for method, pattern, callback in _routes(base, apps):
+        mock.add_callback(method, pattern, callback=callback)
+
+
+@dataclass
+class _Request:
+    """What a route callback reads of a request (``responses`` hands it a ``PreparedRequest``)."""
+
+    url: str
+    headers: dict[str, str]
+
+
+@contextlib.contextmanager
+def served(*apps: FakeApp) -> Iterator[str]:
+    """The Apps' endpoints on a real loopback HTTP server (for a ``jolli serve`` in another process): its URL,
+    to give as ``apiBaseUrl``."""
+    table: dict[str, FakeApp] = {str(app.app_id): app for app in apps}
+    holder: dict[str, Any] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            url = holder["origin"] + self.path
+            request = _Request(url, {k: v for k, v in self.headers.items()})
+            for method, pattern, callback in holder["routes"]:
+                if method == self.command and pattern.match(url.split("?")[0]):
+                    status, _headers, text = callback(request)
+                    break
+            else:
+                status, _headers, text = _NOT_FOUND
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder["origin"] = f"http://127.0.0.1:{server.server_address[1]}"
+    holder["base"] = holder["origin"] + "/api/v3"
+    holder["routes"] = _routes(holder["base"], table)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield holder["base"]
+    finally:
+        server.shutdown()
+        server.server_close()

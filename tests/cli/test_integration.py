@@ -166,3 +166,25 @@ def test_explain_exits_1_when_none_covers_and_2_when_two_tie_or_the_repo_is_bad(
     assert none.exit_code == 1 and "no integration covers gitlab.com/other/x" in none.stderr
     assert tied.exit_code == 2 and "equally specifically" in tied.stderr and "tied" in tied.stdout
     assert bad.exit_code == 2 and "host" in bad.stderr
+
+
+def test_explain_of_a_github_app_repo_checked_against_github_over_a_real_socket(cli, logged_in: Org):
+    from github_app_fake import FakeApp, served
+
+    app = FakeApp(app_id=31, slug="docs-app", installations={"acme": 5}, organizations={"acme"})
+    with served(app) as api_root:  # jolli serve (another process) asks this GitHub about the App
+        body = {"provider": "github", "host": "github.com", "owner": "acme", "credentialKind": "app", "appId": "31",
+                "privateKey": app.pem, "apiBaseUrl": api_root, "webhookSecret": "app-secret", "name": "docs-app"}
+        status, created = logged_in.api("POST", "/api/integrations", body)
+        refused, problem = logged_in.api("POST", "/api/integrations", {**body, "owner": "globex", "name": "other"})
+    assert status == 201 and created["installationId"] == "5", created
+    assert refused == 400 and "owner" in problem["errors"] and "docs-app" in problem["detail"]
+
+    result = cli.invoke(["integration", "explain", "git@github.com:acme/backend.git"])
+
+    assert result.exit_code == 0, result
+    lines = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line and not line.startswith(" "))
+    assert lines["credential"].strip() == "app, owner acme, App 31 installation 5, tokens of one hour, minted on demand"
+    assert "installation 5" in lines["webhook"] and lines["webhook url"].strip() == created["webhookUrl"]
+    seen = result.stdout + result.stderr + logged_in.server.log.read_text()
+    assert all(line not in seen for line in app.pem.splitlines()[1:-1]) and app.jwts
