@@ -52,8 +52,8 @@ class GitHubProvider(ModuleBackedProvider):
         CredentialKind("token", "personal or fine-grained access token",
                        scopes="fine-grained: Contents read-only (and Metadata); classic: repo (private) or none "
                               "(public)"),
-        CredentialKind("app", "GitHub App installation", needs=("app_id", "private_key"), needs_owner=True, by_installation=True,
-                       scopes="App permissions: Contents read-only, Metadata read-only; subscribe to Push events"),
+        CredentialKind("app", "GitHub App installation", needs=("app_id", "private_key"), needs_owner=True,
+                       by_installation=True, scopes="App permissions: Contents read-only, Metadata read-only; subscribe to Push events"),
     )
 
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
