@@ -53,7 +53,8 @@ class GitHubProvider(ModuleBackedProvider):
                        scopes="fine-grained: Contents read-only (and Metadata); classic: repo (private) or none "
                               "(public)"),
         CredentialKind("app", "GitHub App installation", needs=("app_id", "private_key"), needs_owner=True,
-                       by_installation=True, scopes="App permissions: Contents read-only, Metadata read-only; subscribe to Push events"),
+                       by_installation=True,
+                       scopes="App permissions: Contents read-only, Metadata read-only; subscribe to Push events"),
     )
 
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
