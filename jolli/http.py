@@ -117,9 +117,15 @@ class ProviderSession(requests.Session):
 
         A ``304 Not Modified`` (to a conditional request: ``headers`` with ``If-None-Match`` or
         ``If-Modified-Since``) gives ``(None, response)``."""
-        where = f"{self.label} API GET {self.redact(_strip_query(url))}"
+        return self.send_json("GET", url, params=params, headers=headers)
+
+    def send_json(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
+                  headers: Mapping[str, str] | None = None, body: Any = None) -> tuple[Any, requests.Response]:
+        """:meth:`get_json` for any method, with an optional JSON ``body`` (a POST is never retried)."""
+        where = f"{self.label} API {method} {self.redact(_strip_query(url))}"
         try:
-            response = self.get(url, params=params, headers=dict(headers) if headers else None)
+            response = self.request(method, url, params=params, headers=dict(headers) if headers else None,
+                                    json=body)
         except requests.Timeout as exc:
             raise ProviderError(f"{where} timed out ({_kind(exc)})", url=self.redact(url)) from None
         except requests.RequestException as exc:

@@ -343,7 +343,8 @@ class Plugins:
                 for t in source_types
             ],
             "providers": [
-                {"name": p.name, "plugin": providers.owner(p.name), "title": p.title, "hosts": list(p.hosts)}
+                {"name": p.name, "plugin": providers.owner(p.name), "title": p.title, "hosts": list(p.hosts),
+                 "credentialKinds": [k.describe() for k in p.credential_kinds]}
                 for p in providers
             ],
             "errors": [{"plugin": e.plugin, "distribution": e.distribution, "error": e.error} for e in self.errors],

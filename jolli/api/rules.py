@@ -19,7 +19,9 @@ from jolli.store.models import Integration, Org
 #: Python names used by plugins and marshmallow -> JSON names in error messages.
 JSON_NAMES = {"integration_id": "integrationId", "source_id": "sourceId", "jrn_pattern": "jrnPattern",
               "installation_id": "installationId", "api_base_url": "apiBaseUrl",
-              "webhook_secret": "webhookSecret", "access_token": "accessToken", "mount_path": "mountPath"}
+              "webhook_secret": "webhookSecret", "access_token": "accessToken", "mount_path": "mountPath",
+              "credential_kind": "credentialKind", "app_id": "appId", "private_key": "privateKey",
+              "app_password": "appPassword", "token_expires_at": "tokenExpiresAt"}
 
 
 def json_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
