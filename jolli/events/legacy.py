@@ -47,6 +47,10 @@ class LegacyJobSchema(StrictSchema):
     cursor_sha = fields.String(data_key="cursorSha", validate=[validate.Length(min=1, max=512), storable_text])
 
 
+#: One instance, built once: a marshmallow schema costs more to build than to load a job with.
+_SCHEMA = LegacyJobSchema()
+
+
 @dataclass(frozen=True)
 class LegacyJob:
     """A validated legacy per-space job."""
@@ -66,7 +70,7 @@ class LegacyJob:
         if not isinstance(payload, dict):
             raise InvalidInput("a legacy job must be a JSON object", fields={"_body": ["must be an object"]})
         try:
-            data = LegacyJobSchema().load(payload)
+            data = _SCHEMA.load(payload)
         except ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
             raise InvalidInput("invalid legacy job: " + ", ".join(sorted(map(str, messages))),
@@ -75,7 +79,7 @@ class LegacyJob:
                    data.get("source_id"), data.get("after_sha"), data.get("cursor_sha"))
 
     def to_payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = LegacyJobSchema().dump(self)
+        body: dict[str, Any] = _SCHEMA.dump(self)
         return {key: value for key, value in body.items() if value is not None}
 
 
