@@ -1,7 +1,7 @@
 """Every ``JOLLI_*`` variable of the server side in one place: how it is read, its default, what it means.
 
 Each entry point reads the environment once, when it starts, and passes what it read on: ``create_app``
-(:class:`ServerSettings`), ``open_database`` (the URL and the pool size), ``jolli serve`` (workers,
+(:class:`AppSettings`), ``open_database`` (the URL and the pool size), ``jolli serve`` (workers,
 threads) and ``jolli worker`` (:class:`jolli.events.config.EventSettings`, whose numbers are parsed here
 too). A value that does not parse is an error naming the variable and what it takes, never silently the
 default. :data:`VARIABLES` is the table docs/configuration.md shows; a test keeps the two, and the
@@ -153,7 +153,7 @@ THREADS = 32
 
 
 @dataclass(frozen=True)
-class ServerSettings:
+class AppSettings:
     """What the API server reads from the environment when it starts."""
 
     database_url: str
@@ -166,7 +166,7 @@ class ServerSettings:
     threads: int = THREADS
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
         """The settings in ``environ`` (default: this process's environment)."""
         return cls(
             database_url=database_url(environ),

@@ -7,21 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from jolli.settings import VARIABLES, ServerSettings, SettingsError, default_workers, number
+from jolli.settings import VARIABLES, AppSettings, SettingsError, default_workers, number
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_and_values_from_the_environment() -> None:
-    read = ServerSettings.from_env({"JOLLI_HOME": "/srv/jolli"})
+    read = AppSettings.from_env({"JOLLI_HOME": "/srv/jolli"})
     assert read.database_url == "sqlite:////srv/jolli/jolli.db"
     assert (read.workers, read.threads, read.db_pool_size) == (default_workers(), 32, 20)
     assert 1 <= read.workers <= 8
-    read = ServerSettings.from_env({"JOLLI_DATABASE_URL": "postgresql://a@h/db", "JOLLI_WORKERS": "5",
+    read = AppSettings.from_env({"JOLLI_DATABASE_URL": "postgresql://a@h/db", "JOLLI_WORKERS": "5",
                                     "JOLLI_MAX_WEBHOOK_BYTES": "4000", "JOLLI_PUBLIC_URL": " https://j.example "})
     assert (read.database_url, read.workers, read.webhook_max_bytes) == ("postgresql://a@h/db", 5, 4000)
     assert read.public_url == "https://j.example"
-    assert ServerSettings.from_env({"DATABASE_URL": "postgresql://b@h/two"}).database_url == "postgresql://b@h/two"
+    assert AppSettings.from_env({"DATABASE_URL": "postgresql://b@h/two"}).database_url == "postgresql://b@h/two"
 
 
 @pytest.mark.parametrize(("name", "value", "rule"), [
@@ -31,7 +31,7 @@ def test_defaults_and_values_from_the_environment() -> None:
 ])
 def test_a_value_that_does_not_parse_names_the_variable_and_the_way_out(name: str, value: str, rule: str) -> None:
     with pytest.raises(SettingsError) as caught:
-        ServerSettings.from_env({name: value})
+        AppSettings.from_env({name: value})
     assert f"{name} {rule}, got {value!r}" in caught.value.message
     assert "unset it for the default" in caught.value.message and caught.value.fields == {name: [rule]}
 

@@ -20,7 +20,7 @@ from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
 from jolli.api.request import JolliRequest, StrictJSONProvider, limit_reads
 from jolli.api.schemas import MAX_ID
-from jolli.settings import ServerSettings
+from jolli.settings import AppSettings
 from jolli.store.db import database, open_database
 
 
@@ -35,11 +35,11 @@ class IdConverter(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
-def create_app(config: Mapping[str, Any] | None = None, settings: ServerSettings | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, settings: AppSettings | None = None) -> Flask:
     """Build the API app from ``settings`` (default: read from the environment, see :mod:`jolli.settings`),
     then ``config`` (Flask keys, for tests and embedding: ``DATABASE_URL``, ``MAX_CONTENT_LENGTH``,
     ``WEBHOOK_MAX_CONTENT_LENGTH``, ``BODY_TIMEOUT``, ``PUBLIC_URL`` (base of ``webhookUrl``))."""
-    settings = settings or ServerSettings.from_env()
+    settings = settings or AppSettings.from_env()
     app = Flask("jolli", static_folder=None)
     app.request_class = JolliRequest  # 413 for chunked bodies over the limit too
     app.config.update(

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from jolli import settings
+from jolli.cli.common import cli_errors, json_option
 from jolli.cli.output import EXIT_SERVER, emit_json, fail, table
 from jolli.redaction import mask_credentials
 
@@ -67,12 +68,13 @@ def upgrade_checked(database: Any) -> list[str]:
     from jolli.store.encryption import check_keys
     from jolli.store.migrate import upgrade
 
-    try:
-        applied: list[str] = upgrade(database)
-        check_keys(database)
-    except SecretKeyError as exc:
-        database.close()
-        fail(exc.message)
+    with cli_errors():
+        try:
+            applied: list[str] = upgrade(database)
+            check_keys(database)
+        except SecretKeyError:
+            database.close()
+            raise
     return applied
 
 
@@ -83,7 +85,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print {applied: [...]} as JSON.")
+@json_option(what="{applied: [...]} as JSON")
 def upgrade_command(database_url: str | None, as_json: bool) -> None:
     """Apply every pending migration (safe to run again: it then does nothing)."""
 
@@ -103,21 +105,19 @@ def upgrade_command(database_url: str | None, as_json: bool) -> None:
 
 @db.command("status")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print the migrations as JSON.")
+@json_option(what="the migrations as JSON")
 def status_command(database_url: str | None, as_json: bool) -> None:
     """List the migrations and whether each is applied, and whether the stored secrets are encrypted."""
-    from jolli.secrets import SecretKeyError
     from jolli.store import encryption
     from jolli.store.migrate import status
 
     database = open_checked(database_url, require_current=False)
-    try:
-        rows = status(database)
-        secrets = encryption.status(database) if database.table_exists("integration") else None
-    except SecretKeyError as exc:
-        fail(exc.message)
-    finally:
-        database.close()
+    with cli_errors():
+        try:
+            rows = status(database)
+            secrets = encryption.status(database) if database.table_exists("integration") else None
+        finally:
+            database.close()
     if as_json:
         emit_json({"migrations": [{"name": name, "applied": applied} for name, applied in rows],
                    "secrets": secrets.to_dict() if secrets else None})

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from jolli.cli.common import json_option
 from jolli.cli.output import EXIT_INPUT, emit_json_line, fail, warn
 
 HOSTS_ENV = "JOLLI_HOSTS"
@@ -41,7 +42,7 @@ def repo() -> None:
 @repo.command("parse")
 @click.argument("texts", nargs=-1, metavar="[TEXT]...")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Also read inputs from standard input, one per line.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per input, one per line.")
+@json_option(what="one JSON object per input, one per line")
 @click.option(
     "--host",
     "hosts",

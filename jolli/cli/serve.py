@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
+from jolli.cli.common import cli_errors
 from jolli.cli.db import database_url_option, open_checked
-from jolli.cli.output import EXIT_INPUT, fail
 from jolli.redaction import mask_credentials
 from jolli.settings import THREADS
 
@@ -99,15 +99,13 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
     import logging
 
     from jolli.cli.db import upgrade_checked
-    from jolli.settings import ServerSettings, SettingsError
+    from jolli.settings import AppSettings
     from jolli.store import db as store_db
 
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = ServerSettings.from_env()  # read once; the workers' apps are built from it
-    except SettingsError as exc:
-        fail(exc.message, EXIT_INPUT)
+    with cli_errors():
+        settings = AppSettings.from_env()  # read once; the workers' apps are built from it
     url = database_url or settings.database_url
     database = open_checked(url, require_current=False, pool_size=settings.db_pool_size)
     applied = upgrade_checked(database)
