@@ -59,8 +59,9 @@ def main() -> int:
     url = args.database_url or "sqlite:///" + str(Path(tempfile.mkdtemp()) / "bench.db")
 
     from jolli.api.app import create_app
+    from jolli.redaction import mask_credentials as display_url
     from jolli.store.admin import create_org, create_token
-    from jolli.store.db import display_url, is_postgres, open_database
+    from jolli.store.db import is_postgres, open_database
     from jolli.store.migrate import upgrade
     from jolli.store.models import Source
 

@@ -53,7 +53,7 @@ def get(path: str, token: str | None) -> MakeRequest:
 
 
 def main() -> int:
-    from jolli.cli.serve import default_workers
+    from jolli.settings import default_workers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=default_workers())
@@ -71,8 +71,9 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="jolli-bench-")
     os.environ["JOLLI_HOME"] = home
     url = args.database_url or "sqlite:///" + str(Path(home) / "jolli.db")
+    from jolli.redaction import mask_credentials as display_url
     from jolli.store.admin import create_org, create_token
-    from jolli.store.db import close_database, display_url, open_database
+    from jolli.store.db import close_database, open_database
     from jolli.store.migrate import upgrade
     from jolli.store.models import Source
 

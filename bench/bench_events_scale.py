@@ -9,7 +9,8 @@ Run by hand (prints figures; exit code 1 over a target)::
   median server time of 50 calls each. Target: the big one within 1.2x of the small one.
 - **A claim**: one ``jobs.claim`` (claimed, then given back) with 100 jobs queued and with ``--big-jobs``
   more queued behind them, ``--big-jobs`` finished jobs ahead of both; median of 200 claims each.
-  Target: within 1.2x.
+  Target: within 1.2x. And the same claim with those ``--big-jobs`` not due yet (held for order evidence, or
+  waiting out a retry's backoff): within 1.2x too.
 Events and jobs are seeded with plain multi-row inserts, then the tables are analysed, as a database in
 service would be.
 """
@@ -51,6 +52,16 @@ def seed_events(org: Any, source: Any, count: int, with_jobs: bool) -> None:
                 (source.id,))
     for table in ("source_event", "event_job"):
         raw.execute(f"ANALYZE {table}")
+
+
+def raw_analyse() -> int:
+    """Analyse the job table as a database in service would be; the number of jobs not due yet."""
+    from jolli.store import sql as raw
+    from jolli.store.models import utcnow
+
+    raw.execute("ANALYZE event_job")
+    return int(raw.rows("SELECT COUNT(*) FROM event_job WHERE status = 'queued' AND run_after > ?",
+                        (raw.naive(utcnow()),))[0][0])
 
 
 def paired_ms(small: Any, big: Any, rounds: int) -> tuple[float, float]:
@@ -112,6 +123,12 @@ def one_store(store: str, args: argparse.Namespace) -> list[tuple[str, float, fl
         seed_events(org, backlog, args.big_jobs, with_jobs=True)
         many, _ = paired_ms(claim, claim, 100)
         results.append((f"claim (100 vs {args.big_jobs} jobs queued)", few, many))
+        # The backlog not due yet (held for order evidence, or in a retry's backoff), ahead of the due ones.
+        EventJob.update(run_after=utcnow() + timedelta(hours=1)).where(
+            EventJob.source_id == backlog.id).execute()
+        jobs_ahead = raw_analyse()
+        waiting, _ = paired_ms(claim, claim, 100)
+        results.append((f"claim (100 due, vs {jobs_ahead} not due yet)", few, waiting))
     for what, small_ms, big_ms in results:
         print(f"{store}: {what}: {small_ms:.2f} ms small, {big_ms:.2f} ms big -> {big_ms / small_ms:.2f}x "
               "(target <= 1.2x)")

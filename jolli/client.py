@@ -70,14 +70,15 @@ class Client:
 
     def _http(self) -> Any:
         if self._session is None:
-            import requests
+            from jolli.http import default_retry, new_session
 
-            session = requests.Session()
-            session.headers["Accept"] = "application/json, application/problem+json"
-            session.headers["User-Agent"] = "jolli-cli"
+            headers = {"Accept": "application/json, application/problem+json"}
             if self._token:
-                session.headers["Authorization"] = f"Bearer {self._token}"
-            self._session = session
+                headers["Authorization"] = f"Bearer {self._token}"
+            # the retries (idempotent methods only), timeouts and User-Agent of every jolli HTTP call; but a
+            # server that does not answer in time is said at once, not waited for again
+            self._session = new_session(label="jolli server", headers=headers, timeout=self.timeout,
+                                        retry=default_retry().new(read=False))
         return self._session
 
     def close(self) -> None:
@@ -95,6 +96,8 @@ class Client:
         """Send one request; return the decoded JSON body (``None`` for an empty one) or raise :class:`ApiError`."""
         import requests
 
+        from jolli.http import failure_reason
+
         url = self.base_url + path
         params = {k: v for k, v in (params or {}).items() if v is not None}
         try:
@@ -105,7 +108,7 @@ class Client:
             ) from None
         except requests.exceptions.RequestException as exc:
             raise ServerUnreachable(
-                f"cannot reach the jolli server at {self.base_url}: {_reason(exc)}", status=0, url=url
+                f"cannot reach the jolli server at {self.base_url}: {failure_reason(exc)}", status=0, url=url
             ) from None
         if response.status_code >= 400:
             raise _problem(method, url, response)
@@ -150,19 +153,6 @@ class Client:
 def path_param(value: Any) -> str:
     """One URL path segment, escaped."""
     return quote(str(value), safe="")
-
-
-def _reason(exc: Exception) -> str:
-    """The root cause of a ``requests`` failure in a few words (no headers, so no token)."""
-    cause: BaseException = exc
-    while cause.__cause__ is not None or cause.__context__ is not None:
-        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
-    text = str(cause)
-    for marker in ("Connection refused", "Name or service not known", "nodename nor servname",
-                   "Temporary failure in name resolution", "No route to host", "certificate verify failed"):
-        if marker in text:
-            return marker.lower()
-    return type(cause).__name__
 
 
 def _problem(method: str, url: str, response: Any) -> ApiError:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from jolli.errors import InvalidCoordinate
 from jolli.provider import GitProvider as _BaseProvider
+from jolli.redaction import mask_credentials, userinfo_span
 
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.provider import GitProvider
@@ -52,10 +53,6 @@ _PATH_RE = re.compile(r"(?!\.\.?(?:/|$))[A-Za-z0-9._-]+(?:/(?!\.\.?(?:/|$))[A-Za
 #: One owner or repository name: a valid segment other than ``.`` and ``..``.
 _NAME_RE = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-]+")
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
-_SECRET_QUERY_RE = re.compile(
-    r"([?&;][^=&#\s]*(?:token|password|passwd|pwd|secret|key|auth|sig)[^=&#\s]*=)[^&#\s]*", re.IGNORECASE
-)
-_DOTTED_HOST_AT_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]*)?(?:[/:?#]|$)")
 _DOTS = frozenset({".", ".."})
 #: Host names already checked (a process sees few); cleared when it grows past 4096.
 _VALID_HOSTS: set[str] = set()
@@ -258,7 +255,7 @@ def _split_address(raw: str) -> tuple[str, list[str]]:
     if not raw:
         _reject(raw, "it is empty")
     text = raw
-    span = _userinfo_span(raw)
+    span = userinfo_span(raw)
     has_user = span is not None
     if span is not None:
         start, at, clean = span
@@ -416,46 +413,6 @@ _get_plugins: Callable[[], Plugins] | None = None
 def is_valid_host(host: str) -> bool:
     """Whether ``host`` (lower-case, no port) is a host name a coordinate may start with."""
     return _HOST_RE.fullmatch(host) is not None
-
-
-# --- masking ----------------------------------------------------------------------------------------
-def mask_credentials(text: str) -> str:
-    """``text`` (one address) with its userinfo replaced by ``***`` and secret query values masked.
-
-    The user ``git`` of ssh addresses is kept (it is no secret). Credentials holding a raw ``/`` or ``@``
-    are recognised too, erring on the side of hiding too much.
-    """
-    span = _userinfo_span(text)
-    if span is not None:
-        start, at, _ = span
-        if text[start:at] != "git":
-            text = text[:start] + "***" + text[at:]
-    if "=" in text:
-        text = _SECRET_QUERY_RE.sub(r"\1***", text)
-    return text
-
-
-def _userinfo_span(text: str) -> tuple[int, int, bool] | None:
-    """Where the userinfo of one address is: ``(start, end, clean)``, ``text[end]`` being its ``@``.
-
-    ``clean`` is false when it had to be guessed: no ``@`` before the first ``/`` but a later ``@`` that
-    is followed by a dotted host, or that follows a ``user:pass`` part (a raw ``/`` in the credentials).
-    """
-    if "@" not in text:
-        return None
-    sep = text.find("://")
-    start = 0 if sep == -1 else sep + 3
-    slash = text.find("/", start)
-    authority_end = len(text) if slash == -1 else slash
-    last = text.rfind("@")
-    if last > authority_end and _DOTTED_HOST_AT_RE.match(text, last + 1):
-        return start, last, False
-    at = text.rfind("@", start, authority_end)
-    if at != -1:
-        return start, at, True
-    if last > authority_end and ":" in text[start:authority_end]:
-        return start, last, False
-    return None
 
 
 # --- derivations ------------------------------------------------------------------------------------

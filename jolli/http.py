@@ -12,7 +12,6 @@ errors that never carry a token.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,25 +21,15 @@ from urllib3.util.retry import Retry
 
 from jolli import __version__
 from jolli.errors import JolliError
+from jolli.redaction import redact
 
 #: Seconds to wait for the connection, then for each read.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 #: Statuses retried (with ``Retry-After`` respected when the provider sends it).
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"jolli/{__version__}"
-REDACTED = "***"
 
 _SECRET_HEADERS = ("authorization", "private-token", "proxy-authorization", "x-api-key", "cookie")
-_URL_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-_TOKEN_PARAM_RE = re.compile(
-    r"(?P<key>[?&](?:access_token|private_token|token|client_secret|password|signature|sig)=)[^&#\s]*",
-    re.IGNORECASE,
-)
-_AUTH_VALUE_RE = re.compile(
-    r"(?P<key>\b(?:authorization|private-token)\b['\"]?\s*[:=]\s*['\"]?)"
-    r"(?:(?:bearer|token|basic)\s+)?[^\s'\",}]+",
-    re.IGNORECASE,
-)
 
 
 class ProviderError(JolliError):
@@ -66,15 +55,6 @@ class ProviderError(JolliError):
     def not_found(self) -> bool:
         """The provider answered 404 (unknown repository, branch or commit, or no access to it)."""
         return self.status_code == 404
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with URL credentials, token parameters, auth header values and ``secrets`` masked."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    text = _URL_CREDENTIALS_RE.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
-    text = _TOKEN_PARAM_RE.sub(lambda m: f"{m['key']}{REDACTED}", text)
-    return _AUTH_VALUE_RE.sub(lambda m: f"{m['key']}{REDACTED}", text)
 
 
 class CappedRetry(Retry):
@@ -137,13 +117,19 @@ class ProviderSession(requests.Session):
 
         A ``304 Not Modified`` (to a conditional request: ``headers`` with ``If-None-Match`` or
         ``If-Modified-Since``) gives ``(None, response)``."""
-        where = f"{self.label} API GET {self.redact(_strip_query(url))}"
+        return self.send_json("GET", url, params=params, headers=headers)
+
+    def send_json(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
+                  headers: Mapping[str, str] | None = None, body: Any = None) -> tuple[Any, requests.Response]:
+        """:meth:`get_json` for any method, with an optional JSON ``body`` (a POST is never retried)."""
+        where = f"{self.label} API {method} {self.redact(_strip_query(url))}"
         try:
-            response = self.get(url, params=params, headers=dict(headers) if headers else None)
+            response = self.request(method, url, params=params, headers=dict(headers) if headers else None,
+                                    json=body)
         except requests.Timeout as exc:
             raise ProviderError(f"{where} timed out ({_kind(exc)})", url=self.redact(url)) from None
         except requests.RequestException as exc:
-            raise ProviderError(f"{where} failed: {self.redact(_reason(exc))}", url=self.redact(url)) from None
+            raise ProviderError(f"{where} failed: {self.redact(failure_reason(exc))}", url=self.redact(url)) from None
         if response.status_code >= 400:
             raise ProviderError(
                 f"{where} answered {response.status_code} {response.reason or ''}".rstrip()
@@ -189,12 +175,26 @@ def _kind(exc: requests.Timeout) -> str:
     return "connect" if isinstance(exc, requests.ConnectTimeout) else "read"
 
 
-def _reason(exc: requests.RequestException) -> str:
+def failure_reason(exc: Exception) -> str:
+    """Why a ``requests`` call failed, in a few words and without its text (which may hold a URL with a
+    token): the root cause when it is a common one (``connection refused``, ``certificate verify failed``
+    ...), else ``too many retries`` / ``could not connect`` / the exception's type."""
+    cause: BaseException = exc
+    while cause.__cause__ is not None or cause.__context__ is not None:
+        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
+    text = str(cause)
+    for marker in _ROOT_CAUSES:
+        if marker in text:
+            return marker.lower()
     if isinstance(exc, requests.exceptions.RetryError):
         return "too many retries"
     if isinstance(exc, requests.ConnectionError):
         return "could not connect"
     return type(exc).__name__
+
+
+_ROOT_CAUSES = ("Connection refused", "Name or service not known", "nodename nor servname",
+                "Temporary failure in name resolution", "No route to host", "certificate verify failed")
 
 
 #: Seconds to pause after a rate-limit answer that says neither ``Retry-After`` nor when the limit resets

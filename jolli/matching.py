@@ -4,6 +4,11 @@ An integration covers a whole host (``owner=None``), or everything under one own
 covers its subgroups), optionally narrowed to selected repos. :class:`IntegrationIndex` hashes scopes by
 ``(host, owner)``, so a match costs one lookup per owner segment, whatever the number of integrations.
 Hosts, owners and selected repos compare case-insensitively (providers treat them so).
+
+Several integrations may cover one repo: the most specific wins (:func:`specificity`: an integration whose
+selected repos name it, then the deepest owner, then the whole host); equally specific ones are
+:class:`Ambiguous`, listing them. :func:`explain` says the same for every integration on the repo's host,
+with the rule that chose or set aside each.
 """
 
 from __future__ import annotations
@@ -129,8 +134,9 @@ class IntegrationIndex:
         return sorted(found, key=_id_order)
 
     def match(self, repo: Any) -> IntegrationScope:
-        """The one scope covering ``repo``; :class:`NoMatch` or :class:`Ambiguous` otherwise."""
-        found = self.candidates(repo)
+        """The most specific scope covering ``repo``; :class:`NoMatch` when none does, :class:`Ambiguous` when
+        several are equally specific."""
+        found = most_specific(self.candidates(repo))
         text = "/".join(split_repo(repo))
         if not found:
             raise NoMatch(
@@ -143,8 +149,84 @@ class IntegrationIndex:
                 for s in found
             )
             raise Ambiguous(
-                f"{len(found)} integrations cover {text}: {listing}; choose one with its id "
-                "(--integration-id)",
+                f"{len(found)} integrations cover {text} equally specifically: {listing}; narrow one (owner, "
+                "selected repos) or choose one with its id (--integration-id)",
                 candidates=[s.describe() for s in found],
             )
         return found[0]
+
+
+def specificity(scope: IntegrationScope) -> tuple[int, int]:
+    """How specifically ``scope`` covers what it covers: selected repos first, then the owner's depth
+    (``gitlab.com/platform/infra`` over ``gitlab.com/platform``), the whole host last."""
+    depth = len(scope.owner.strip("/").split("/")) if scope.owner else 0
+    return (1 if scope.repos is not None else 0, depth)
+
+
+def most_specific(scopes: list[IntegrationScope]) -> list[IntegrationScope]:
+    """The scopes of the highest :func:`specificity` among ``scopes`` (several: a tie), ordered by id."""
+    if not scopes:
+        return []
+    best = max(specificity(s) for s in scopes)
+    return [s for s in scopes if specificity(s) == best]
+
+
+def why_specific(scope: IntegrationScope) -> str:
+    """What makes ``scope`` as specific as it is, in words."""
+    if scope.repos is not None:
+        return "its selected repos name the repo"
+    return f"owner {scope.owner}" if scope.owner else f"all of {scope.host}"
+
+
+@dataclass(frozen=True)
+class Considered:
+    """One integration as :func:`explain` weighed it: ``verdict`` chosen, tied or set-aside, and the rule."""
+
+    scope: IntegrationScope
+    verdict: str
+    rule: str
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.scope.describe(), "verdict": self.verdict, "rule": self.rule}
+
+
+def explain(repo: Any, scopes: Iterable[IntegrationScope]) -> tuple[IntegrationScope | None, list[Considered], int]:
+    """Which of ``scopes`` covers ``repo`` and why: ``(chosen or None, every scope on the repo's host with its
+    verdict and rule, how many scopes are on other hosts)``."""
+    host, owner, name = split_repo(repo)
+    text = f"{host.lower()}/{owner}/{name}"
+    index = IntegrationIndex()
+    same_host: list[IntegrationScope] = []
+    other_hosts = 0
+    for scope in scopes:
+        if scope.host.lower() != host.lower():
+            other_hosts += 1
+            continue
+        same_host.append(scope)
+        index.add(scope)
+    covering = index.candidates(repo)
+    winners = most_specific(covering)
+    chosen = winners[0] if len(winners) == 1 else None
+    considered = []
+    for scope in sorted(same_host, key=_id_order):
+        considered.append(Considered(scope, *_verdict(scope, text, owner, covering, winners)))
+    return chosen, considered, other_hosts
+
+
+def _verdict(scope: IntegrationScope, text: str, owner: str, covering: list[IntegrationScope],
+             winners: list[IntegrationScope]) -> tuple[str, str]:
+    if scope not in covering:
+        mine = (scope.owner or "").strip("/")
+        if mine and owner.lower() != mine.lower() and not owner.lower().startswith(mine.lower() + "/"):
+            return "set-aside", f"owner {scope.owner} does not contain {owner}"
+        count = len(scope.repos or ())
+        return "set-aside", f"{text} is not among its {count} selected repo" + ("" if count == 1 else "s")
+    if scope in winners and len(winners) == 1:
+        others = len(covering) - 1
+        return "chosen", f"covers it, most specifically ({why_specific(scope)})" + (
+            f", over {others} other covering integration" + ("" if others == 1 else "s") if others else "")
+    if scope in winners:
+        rivals = ", ".join(f"#{s.id}" for s in winners if s is not scope)
+        return "tied", f"as specific as {rivals} ({why_specific(scope)}): ambiguous; narrow one or choose with its id"
+    best = winners[0]
+    return "set-aside", f"covers it, but #{best.id} is more specific ({why_specific(best)} over {why_specific(scope)})"

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from jolli.credential import TOKEN, BasicCredential, Credential, CredentialKind, NoCredential, TokenCredential
+from jolli.errors import InvalidInput
+
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.coordinates import RepoCoordinate
 
@@ -34,6 +37,8 @@ class CanonicalPush:
     #: The commit ids the provider listed for the push (oldest first, as providers list them); jolli uses
     #: them as order evidence: each is a state the branch passed through before ``after``.
     commits: tuple[str, ...] = ()
+    #: The GitHub App installation the delivery came through (``installation.id``), if any.
+    installation_id: str | None = None
 
     @property
     def branch(self) -> str | None:
@@ -66,13 +71,23 @@ class CompareResult:
 
 @dataclass(frozen=True)
 class IntegrationRef:
-    """What a provider API client needs from an integration (never logged: ``token`` is a secret)."""
+    """What a provider API client needs from an integration (never logged: ``token``, ``password`` and
+    ``private_key`` are secrets). ``credential`` is built from the rest by :meth:`GitProvider.credential`
+    when not given."""
 
     provider: str
     host: str
     api_base_url: str | None = None
     token: str | None = field(default=None, repr=False)
     installation_id: str | None = None
+    owner: str | None = None
+    credential_kind: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    app_id: str | None = None
+    private_key: str | None = field(default=None, repr=False)
+    token_expires_at: datetime | None = None
+    credential: Credential | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -125,6 +140,8 @@ class GitProvider:
     #: Words in a host name that hint at this provider when no provider owns the host and the URL's
     #: shape says nothing (``gitlab`` in ``gitlab.corp.example``), as Renovate's ``detectPlatform`` does.
     host_hints: tuple[str, ...] = ()
+    #: The credential shapes the provider's API accepts; the first is the default.
+    credential_kinds: tuple[CredentialKind, ...] = (TOKEN,)
 
     # --- URL shapes -------------------------------------------------------------------------------
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
@@ -195,6 +212,33 @@ class GitProvider:
         :class:`jolli.errors.InvalidInput` for a body that cannot be parsed."""
         raise NotImplementedError
 
+    # --- credentials ------------------------------------------------------------------------------
+    def credential_kind(self, name: str | None) -> CredentialKind:
+        """The kind called ``name`` (``None``: the default), or a 400 on ``credentialKind`` listing the kinds."""
+        if name is None:
+            return self.credential_kinds[0]
+        for kind in self.credential_kinds:
+            if kind.name == name:
+                return kind
+        names = ", ".join(k.name for k in self.credential_kinds)
+        raise InvalidInput(f"provider {self.name!r} has no credential kind {name!r}; it takes {names}",
+                           fields={"credentialKind": [f"must be one of {names}"]})
+
+    def credential(self, integration: IntegrationRef) -> Credential:
+        """The credential calls for ``integration`` use: its token, or its user name and password as Basic."""
+        kind = self.credential_kind(integration.credential_kind)
+        if "app_password" in kind.needs and integration.username and integration.password:
+            return BasicCredential(integration.username, integration.password, kind.name, integration.owner,
+                                   integration.token_expires_at)
+        if integration.token:
+            return TokenCredential(integration.token, kind.name, integration.owner, integration.token_expires_at)
+        return NoCredential(kind.name, integration.owner)
+
+    def check_credential(self, integration: IntegrationRef) -> dict[str, Any]:
+        """Verify the credential when an integration is created or changed (a 4xx naming the field and the
+        fix when it cannot work); return values found on the way to store with it (python names)."""
+        return {}
+
     # --- HTTP API ---------------------------------------------------------------------------------
     def default_api_base_url(self, host: str) -> str:
         """The API root for a host (``https://api.github.com``, ``https://{host}/api/v4`` ...)."""
@@ -211,4 +255,5 @@ class GitProvider:
             "hosts": list(self.hosts),
             "selfHosted": self.self_hosted,
             "nestedNamespaces": self.nested_namespaces,
+            "credentialKinds": [k.describe() for k in self.credential_kinds],
         }

@@ -21,7 +21,6 @@ Who gets a name never depends on the order plugins load in (see docs/plugins.md,
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -34,12 +33,13 @@ from jolli import hookspecs
 from jolli.errors import PluginConflict
 from jolli.provider import GitProvider
 from jolli.registries import NamedRegistry, ProviderRegistry, SourceTypeRegistry
+from jolli.settings import text
 from jolli.source_type import SourceType
 
 __all__ = ["ENTRY_POINT_GROUP", "JOLLI_DIST", "PluginError", "Plugins", "ProviderRegistry", "SourceTypeRegistry",
            "get_plugins", "reset_plugins"]
 
-log = logging.getLogger("jolli.plugins")
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "jolli"
 #: The distribution whose plugins are jolli's own (the built-ins); on PyPI ``jolli`` is another project.
@@ -67,7 +67,7 @@ class Plugins:
         self._loaded = False
         self._lock = threading.RLock()
         self._built: tuple[SourceTypeRegistry, ProviderRegistry] | None = None
-        if os.environ.get("JOLLI_TRACE_PLUGINS"):
+        if text("JOLLI_TRACE_PLUGINS"):
             self.enable_tracing()
 
     # --- loading ----------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ class Plugins:
     # --- diagnostics ------------------------------------------------------------------------------
     def enable_tracing(self, writer: Callable[[str], None] | None = None) -> None:
         """Log every hook call and result (``JOLLI_TRACE_PLUGINS=1``)."""
-        trace_log = logging.getLogger("jolli.plugins.trace")
+        trace_log = logging.getLogger("jolli.plugins.trace")  # a named channel, documented in docs/plugins.md
 
         def before(hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
             (writer or trace_log.info)(  # pluggy calls the last of ``impls`` first
@@ -343,7 +343,8 @@ class Plugins:
                 for t in source_types
             ],
             "providers": [
-                {"name": p.name, "plugin": providers.owner(p.name), "title": p.title, "hosts": list(p.hosts)}
+                {"name": p.name, "plugin": providers.owner(p.name), "title": p.title, "hosts": list(p.hosts),
+                 "credentialKinds": [k.describe() for k in p.credential_kinds]}
                 for p in providers
             ],
             "errors": [{"plugin": e.plugin, "distribution": e.distribution, "error": e.error} for e in self.errors],
@@ -380,7 +381,7 @@ def _hook_names() -> list[str]:
 
 
 def _wanted_plugins() -> set[str] | None:
-    raw = os.environ.get("JOLLI_LOAD_PLUGINS")
+    raw = text("JOLLI_LOAD_PLUGINS", empty_is_set=True)
     if raw is None:
         return None
     return {name.strip() for name in raw.split(",") if name.strip()}

@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from jolli.errors import JolliError
 
-log = logging.getLogger("jolli.secrets")
+log = logging.getLogger(__name__)
 
 ENV_VAR = "JOLLI_SECRET_KEY"
 KEY_FILE_NAME = "secret.key"
@@ -63,7 +63,7 @@ def _multi(keys: tuple[bytes, ...]) -> MultiFernet:
 
 def key_file() -> Path:
     """Where the embedded default keeps its key: ``$JOLLI_HOME/secret.key``."""
-    from jolli.store.db import jolli_home
+    from jolli.settings import jolli_home
 
     return jolli_home() / KEY_FILE_NAME
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import replace
 from types import ModuleType
 
 from jolli.provider import CanonicalPush, GitProvider, IntegrationRef, ProviderClient
@@ -35,5 +36,7 @@ class ModuleBackedProvider(GitProvider):
         return pushes
 
     def client(self, integration: IntegrationRef) -> ProviderClient:
+        if integration.credential is None:
+            integration = replace(integration, credential=self.credential(integration))
         client: ProviderClient = self._half("api").Client(integration)
         return client

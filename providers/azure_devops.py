@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from jolli import hookimpl
+from jolli.credential import CredentialKind
 
 from ._modules import ModuleBackedProvider
 from ._paths import is_full_sha, ref_part
@@ -91,6 +92,9 @@ class AzureDevOpsProvider(ModuleBackedProvider):
 
     module = "azure_devops"
     name = "azure-devops"
+    credential_kinds = (
+        CredentialKind("personal-token", "personal access token", scopes="Code (Read)"),
+    )
     title = "Azure DevOps"
     hosts = (CLOUD_HOST,)
     self_hosted = True

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
+from jolli.credential import CredentialKind
 
 from ._modules import ModuleBackedProvider
 from ._paths import flat_owner_repo, path_part, ref_part
@@ -36,6 +37,20 @@ class BitbucketProvider(ModuleBackedProvider):
 
     module = "bitbucket"
     name = "bitbucket"
+    credential_kinds = (
+        CredentialKind("access-token", "access token (workspace, project or repository; OAuth)",
+                       scopes="repository (Repositories: Read)"),
+        CredentialKind("workspace-token", "workspace access token", needs_owner=True,
+                       scopes="repository (Repositories: Read); covers every repository of the workspace"),
+        CredentialKind("project-token", "project access token", needs_owner=True,
+                       scopes="repository (Repositories: Read); covers the project's repositories"),
+        CredentialKind("repository-token", "repository access token", needs_owner=True, single_repo=True,
+                       scopes="repository (Repositories: Read); covers its one repository"),
+        CredentialKind("app-password", "app password (user name and password, HTTP Basic)",
+                       needs=("username", "app_password"),
+                       scopes="Repositories: Read; username is the Bitbucket user name (an Atlassian API token "
+                              "takes the same shape, with the account's email as username)"),
+    )
     title = "Bitbucket Cloud"
     hosts = ("bitbucket.org",)
     self_hosted = False

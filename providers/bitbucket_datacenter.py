@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
+from jolli.credential import CredentialKind
 
 from ._modules import ModuleBackedProvider
 from ._paths import path_part, ref_part
@@ -43,6 +44,11 @@ class BitbucketDataCenterProvider(ModuleBackedProvider):
 
     module = "bitbucket_datacenter"
     name = "bitbucket-datacenter"
+    credential_kinds = (
+        CredentialKind("http-token", "HTTP access token (personal, project or repository)",
+                       scopes="Repository read (project or repository tokens), or a personal token of a user "
+                              "who can read the repositories"),
+    )
     title = "Bitbucket Data Center"
     hosts = ()
     self_hosted = True

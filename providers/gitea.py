@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
+from jolli.credential import CredentialKind
 
 from ._modules import ModuleBackedProvider
 from ._paths import flat_owner_repo, is_full_sha, path_part, ref_part
@@ -36,6 +37,9 @@ class GiteaProvider(ModuleBackedProvider):
 
     module = "gitea"
     name = "gitea"
+    credential_kinds = (
+        CredentialKind("token", "access token (Gitea, Forgejo)", scopes="read:repository"),
+    )
     title = "Gitea / Forgejo"
     hosts = ()
     self_hosted = True

@@ -9,9 +9,11 @@ imported only when used.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jolli import hookimpl
+from jolli.credential import Credential, CredentialKind
+from jolli.provider import IntegrationRef
 
 from ._modules import ModuleBackedProvider
 from ._paths import flat_owner_repo, path_part, ref_part
@@ -46,8 +48,35 @@ class GitHubProvider(ModuleBackedProvider):
     host_aliases = {"ssh.github.com": "github.com", "www.github.com": "github.com"}
     host_hints = ("github",)
 
+    credential_kinds = (
+        CredentialKind("token", "personal or fine-grained access token",
+                       scopes="fine-grained: Contents read-only (and Metadata); classic: repo (private) or none "
+                              "(public)"),
+        CredentialKind("app", "GitHub App installation", needs=("app_id", "private_key"), needs_owner=True,
+                       by_installation=True,
+                       scopes="App permissions: Contents read-only, Metadata read-only; subscribe to Push events"),
+    )
+
     def split_path(self, segments: Sequence[str]) -> tuple[str, str] | None:
         return flat_owner_repo(segments, GITHUB_PAGES)
+
+    def credential(self, integration: IntegrationRef) -> Credential:
+        """An App's installation tokens for ``credentialKind`` ``app``; else the token."""
+        if self.credential_kind(integration.credential_kind).name != "app":
+            return super().credential(integration)
+        from jolli.providers.api.github_app import AppCredential, base_url_for
+
+        return AppCredential(base_url_for(integration.host, integration.api_base_url), str(integration.app_id),
+                             str(integration.private_key), integration.installation_id, integration.owner)
+
+    def check_credential(self, integration: IntegrationRef) -> dict[str, Any]:
+        """An App: verified against GitHub's API (key, installation for the owner, not suspended)."""
+        if self.credential_kind(integration.credential_kind).name != "app":
+            return {}
+        from jolli.providers.api.github_app import check_app
+
+        return check_app(integration.host, integration.api_base_url, integration.app_id, integration.private_key,
+                         integration.owner, integration.installation_id)
 
     def branch_url(self, repo: RepoCoordinate, branch: str) -> str:
         return f"{self.web_url(repo)}/tree/{ref_part(branch)}"

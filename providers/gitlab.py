@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from jolli import hookimpl
+from jolli.credential import CredentialKind
 
 from ._modules import ModuleBackedProvider
 from ._paths import path_part, ref_part
@@ -31,6 +32,14 @@ class GitLabProvider(ModuleBackedProvider):
 
     module = "gitlab"
     name = "gitlab"
+    credential_kinds = (
+        CredentialKind("personal-token", "personal access token", scopes="read_api (read_repository is not enough "
+                       "for the compare and branch calls)"),
+        CredentialKind("group-token", "group access token", needs_owner=True,
+                       scopes="read_api, role Reporter; covers the group and its subgroups"),
+        CredentialKind("project-token", "project access token", needs_owner=True, single_repo=True,
+                       scopes="read_api, role Reporter; covers its one project"),
+    )
     title = "GitLab"
     hosts = ("gitlab.com",)
     self_hosted = True

@@ -131,3 +131,36 @@ def test_a_server_that_is_not_jolli_is_named(other_server: str):
 def test_a_server_that_never_answers_times_out(other_server: str):
     with pytest.raises(ServerUnreachable, match="did not answer in time"):
         Client(other_server, timeout=(1.0, 0.3)).get("/api/sources")
+
+
+class _RestartingServer(BaseHTTPRequestHandler):
+    """Answers 503 to the first request of each path (a server restarting behind its proxy), then 200."""
+
+    seen: set[str] = set()
+
+    def _answer(self) -> None:
+        first = self.path not in _RestartingServer.seen
+        _RestartingServer.seen.add(self.path)
+        body = b'{"title": "Service Unavailable", "status": 503}' if first else b'{"items": [], "next": null}'
+        self.send_response(503 if first else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if first:
+            self.send_header("Retry-After", "0")
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("other_server", [_RestartingServer], indirect=True)
+def test_a_read_that_meets_a_restarting_server_is_retried_and_a_write_is_not(other_server: str) -> None:
+    _RestartingServer.seen.clear()
+    with Client(other_server, "tok") as api:
+        assert api.get("/api/sources") == {"items": [], "next": None}  # GET: retried, then answered
+        with pytest.raises(ApiError) as caught:
+            api.post("/api/spaces", {"name": "x"})  # POST: not idempotent, said at once
+    assert caught.value.status == 503

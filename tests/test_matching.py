@@ -64,31 +64,42 @@ def test_owner_prefixes_are_whole_segments() -> None:
         index.match("gitlab.com/group/repo")
 
 
-def test_several_covering_integrations_are_ambiguous_and_told_apart() -> None:
+def test_the_most_specific_covering_integration_wins() -> None:
     index = IntegrationIndex([
         scope(12, "github.com", "acme", name="acme-app"),
         scope(5, "github.com", None, provider="github", name="enterprise-token"),
         scope(9, "github.com", "acme", repos={"github.com/acme/backend", "github.com/acme/web"}),
         scope(30, "github.com", "globex"),
     ])
+    assert [s.id for s in index.candidates("github.com/acme/backend")] == [5, 9, 12]
+    assert index.match("github.com/acme/backend").id == 9  # its selected repos name it
+    assert index.match("github.com/acme/api").id == 12  # the owner over the whole host
+    assert index.match("github.com/other/api").id == 5
+
+
+def test_equally_specific_integrations_are_ambiguous_and_told_apart() -> None:
+    index = IntegrationIndex([
+        scope(12, "github.com", "acme", name="acme-app"),
+        scope(5, "github.com", None, provider="github", name="enterprise-token"),
+        scope(7, "github.com", "Acme", name="acme-token"),
+    ])
     with pytest.raises(Ambiguous) as excinfo:
         index.match("github.com/acme/backend")
     error = excinfo.value
-    assert [c["id"] for c in error.candidates] == [5, 9, 12]
-    assert error.candidates[0]["owner"] is None and "all of github.com" in error.candidates[0]["scope"]
-    assert error.candidates[1]["repos"] == ["github.com/acme/backend", "github.com/acme/web"]
-    assert error.candidates[2]["name"] == "acme-app"
-    for text in ("3 integrations cover github.com/acme/backend", "#5 'enterprise-token'",
-                 "2 selected repos", "#12 'acme-app'", "--integration-id"):
+    assert [c["id"] for c in error.candidates] == [7, 12]
+    assert error.candidates[1]["name"] == "acme-app" and error.candidates[0]["owner"] == "Acme"
+    for text in ("2 integrations cover github.com/acme/backend", "#7 'acme-token'", "#12 'acme-app'",
+                 "--integration-id"):
         assert text in error.message
+    assert "enterprise-token" not in error.message
 
 
-def test_a_group_and_its_subgroup_both_covering_is_ambiguous() -> None:
+def test_a_subgroup_is_more_specific_than_its_group() -> None:
     index = IntegrationIndex([scope(1, "gitlab.com", "group", provider="gitlab"),
                               scope(2, "gitlab.com", "Group/Sub", provider="gitlab")])
     assert [s.id for s in index.candidates("gitlab.com/group/sub/repo")] == [1, 2]
-    with pytest.raises(Ambiguous, match="owner Group/Sub"):
-        index.match("gitlab.com/group/sub/repo")
+    assert index.match("gitlab.com/group/sub/repo").id == 2
+    assert index.match("gitlab.com/group/other/repo").id == 1
 
 
 def test_many_integrations_still_find_the_one() -> None:

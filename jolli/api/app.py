@@ -9,7 +9,6 @@ order and without a URL prefix: blueprints write full paths under ``/api/``.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,14 +20,8 @@ from jolli.api.blueprints import BLUEPRINTS
 from jolli.api.errors import register_error_handlers
 from jolli.api.request import JolliRequest, StrictJSONProvider, limit_reads
 from jolli.api.schemas import MAX_ID
-from jolli.store.db import database, database_url, open_database
-
-#: Default body limit of API calls (bytes); webhooks get :data:`WEBHOOK_MAX_CONTENT_LENGTH`.
-MAX_CONTENT_LENGTH = 1024 * 1024
-#: Providers send push payloads of up to 25 MB (GitHub's documented cap).
-WEBHOOK_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
-#: Seconds a request may go silent while its body arrives before it is answered 408.
-BODY_TIMEOUT = 10
+from jolli.settings import AppSettings
+from jolli.store.db import database, open_database
 
 
 class IdConverter(IntegerConverter):
@@ -42,28 +35,25 @@ class IdConverter(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw and raw.isdigit() else default
-
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the API app. ``config`` keys: ``DATABASE_URL`` (default :func:`database_url`),
-    ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``BODY_TIMEOUT``, ``PUBLIC_URL`` (base of ``webhookUrl``)."""
+def create_app(config: Mapping[str, Any] | None = None, settings: AppSettings | None = None) -> Flask:
+    """Build the API app from ``settings`` (default: read from the environment, see :mod:`jolli.settings`),
+    then ``config`` (Flask keys, for tests and embedding: ``DATABASE_URL``, ``MAX_CONTENT_LENGTH``,
+    ``WEBHOOK_MAX_CONTENT_LENGTH``, ``BODY_TIMEOUT``, ``PUBLIC_URL`` (base of ``webhookUrl``))."""
+    settings = settings or AppSettings.from_env()
     app = Flask("jolli", static_folder=None)
     app.request_class = JolliRequest  # 413 for chunked bodies over the limit too
     app.config.update(
-        DATABASE_URL=None,
-        MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_BODY_BYTES", MAX_CONTENT_LENGTH),
-        WEBHOOK_MAX_CONTENT_LENGTH=_env_int("JOLLI_MAX_WEBHOOK_BYTES", WEBHOOK_MAX_CONTENT_LENGTH),
-        BODY_TIMEOUT=_env_int("JOLLI_BODY_TIMEOUT", BODY_TIMEOUT),
-        PUBLIC_URL=os.environ.get("JOLLI_PUBLIC_URL") or None,
+        DATABASE_URL=settings.database_url,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        WEBHOOK_MAX_CONTENT_LENGTH=settings.webhook_max_bytes,
+        BODY_TIMEOUT=settings.body_timeout,
+        PUBLIC_URL=settings.public_url,
     )
     if config:
         app.config.update(config)
     app.json = StrictJSONProvider(app)  # no deep nesting, no duplicate keys in bodies
     app.url_map.converters["int"] = IdConverter
-    open_database(app.config["DATABASE_URL"] or database_url())
+    open_database(app.config["DATABASE_URL"], settings.db_pool_size)
 
     register_error_handlers(app)
     app.before_request(_connect)
@@ -71,6 +61,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_request(_close)
     for target in BLUEPRINTS:
         _register(app, target)
+    from jolli.console import register_console
+
+    register_console(app)  # the operations console under /console (its own sign-in and error pages)
     from jolli.api.webhooks import WebhookIntake
 
     app.wsgi_app = WebhookIntake(app, app.wsgi_app)  # type: ignore[method-assign]

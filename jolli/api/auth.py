@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from jolli.api.errors import Unauthorized
+from jolli.errors import Unauthorized
 from jolli.store.admin import find_token
 from jolli.store.models import Org
 
@@ -24,8 +24,8 @@ def is_public(path: str) -> bool:
 
 def authenticate() -> None:
     """``before_request`` hook: resolve the bearer token to its org, or answer 401."""
-    if request.routing_exception is not None or is_public(request.path):
-        return  # 404/405 answer as such; public paths need no token
+    if request.routing_exception is not None or is_public(request.path) or not request.path.startswith("/api/"):
+        return  # 404/405 answer as such; public paths need no token; the console has its own sign-in
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()

@@ -4,6 +4,7 @@ BLUEPRINTS: list[str] = [
     "jolli.api.health:bp",
     "jolli.api.sources:bp",
     "jolli.api.spaces:bp",
+    "jolli.api.explain:bp",
     "jolli.api.integrations:bp",
     "jolli.api.checks:bp",
     "jolli.api.webhooks:bp",

@@ -17,14 +17,14 @@ from flask import Flask, Response, has_request_context, json, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from jolli.errors import Ambiguous, Conflict, JolliError, NotFound, Unauthorized
+from jolli.errors import Ambiguous, JolliError
 from jolli.log_limit import RateLimitedLog
 
-log = logging.getLogger("jolli.api")
+log = logging.getLogger(__name__)
 
 PROBLEM_MIME = "application/problem+json"
 
-__all__ = ["PROBLEM_MIME", "Conflict", "NotFound", "Unauthorized", "problem", "register_error_handlers"]
+__all__ = ["PROBLEM_MIME", "problem", "register_error_handlers"]
 
 
 def problem(

@@ -19,10 +19,9 @@ from jolli.api.bodies import load_query
 from jolli.api.schemas import MAX_ID, PageQuerySchema
 from jolli.api.spec import doc
 from jolli.contracts import StrictSchema
-from jolli.errors import InvalidInput
+from jolli.errors import InvalidInput, NotFound
 from jolli.events import legacy
 from jolli.events.audit import OUTCOMES
-from jolli.events.errors import NotFound
 from jolli.events.retry import retry_event
 from jolli.events.serialize import audit_dict, delivery_dict, event_dict, job_dict, space_dict
 from jolli.events.status import EventStatus, Origin
@@ -68,14 +67,16 @@ def _page(query: Any, key: peewee.Field, args: dict[str, Any]) -> tuple[list[Any
     return rows, None
 
 
-def _owned(model: Any, object_id: int, org: Org, what: str) -> Any:
+def owned(model: Any, object_id: int, org: Org, what: str) -> Any:
+    """The ``model`` row ``object_id`` of ``org``; 404 when missing or another org's."""
     row = model.get_or_none((model.id == object_id) & (model.org == org))
     if row is None:
         raise NotFound(f"no {what} {object_id}", fields={"id": [f"no {what} {object_id} in this org"]})
     return row
 
 
-def _events_page(query: Any, args: dict[str, Any]) -> dict[str, Any]:
+def events_page(query: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """A keyset page of ``query`` (source events) filtered by ``status`` and ``origin`` as ``args`` say."""
     if "status" in args:
         query = query.where(SourceEvent.status == args["status"])
     if "origin" in args:
@@ -89,28 +90,36 @@ def _events_page(query: Any, args: dict[str, Any]) -> dict[str, Any]:
 def list_source_events(source_id: int) -> dict[str, Any]:
     """The source events of one source."""
     org = current_org()
-    source = _owned(Source, source_id, org, "source")
+    source = owned(Source, source_id, org, "source")
     args = load_query(EventQuerySchema())
-    return _events_page(SourceEvent.select().where(SourceEvent.source == source.id), args)
+    return events_page(SourceEvent.select().where(SourceEvent.source == source.id), args)
 
 
 @bp.get("/api/events")
 @doc(summary="List events", tag="events", query=EventQuerySchema, responses={200: None})
 def list_events() -> dict[str, Any]:
     """The org's source events (``status=failed`` lists the dead letters)."""
-    org = current_org()
     args = load_query(EventQuerySchema())
+    return events_page(org_events(current_org(), args), args)
+
+
+def org_events(org: Org, args: dict[str, Any]) -> Any:
+    """The query of ``org``'s source events, of one source when ``args`` has ``source_id``."""
     query = SourceEvent.select().where(SourceEvent.org == org)
     if "source_id" in args:
         query = query.where(SourceEvent.source == args["source_id"])
-    return _events_page(query, args)
+    return query
 
 
 @bp.get("/api/events/<int:event_id>")
 @doc(summary="Get an event with its per-space outcomes", tag="events", responses={200: None})
 def get_event(event_id: int) -> dict[str, Any]:
     """The event, its jobs, where each affected space stands, and the audit trail."""
-    event = _owned(SourceEvent, event_id, current_org(), "event")
+    return event_detail(owned(SourceEvent, event_id, current_org(), "event"))
+
+
+def event_detail(event: SourceEvent) -> dict[str, Any]:
+    """An event with its jobs, where each affected space stands, and its audit trail."""
     body = event_dict(event)
     body["jobs"] = [job_dict(job) for job in EventJob.select().where(EventJob.event == event.id).order_by(EventJob.id)]
     states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id)}
@@ -127,7 +136,7 @@ def get_event(event_id: int) -> dict[str, Any]:
 @doc(summary="Retry an event's failed spaces", tag="events", body=RetryBodySchema, responses={202: None})
 def retry(event_id: int) -> tuple[Response, int]:
     """Queue the dead-lettered spaces (all, or ``spaceIds``) again with fresh attempts."""
-    event = _owned(SourceEvent, event_id, current_org(), "event")
+    event = owned(SourceEvent, event_id, current_org(), "event")
     raw = request.get_json(silent=True) if request.get_data() else {}
     if raw is None or not isinstance(raw, dict):
         raise InvalidInput("the body must be a JSON object like {\"spaceIds\": [3, 4]}")
@@ -140,7 +149,7 @@ def retry(event_id: int) -> tuple[Response, int]:
 def space_audit(space_id: int) -> dict[str, Any]:
     """Every outcome recorded for one space (processed, skipped-duplicate, skipped-stale, failed)."""
     org = current_org()
-    space = _owned(Space, space_id, org, "space")
+    space = owned(Space, space_id, org, "space")
     args = load_query(AuditQuerySchema())
     query = SpaceAudit.select().where(SpaceAudit.space_id == space.id, SpaceAudit.org == org)
     if "outcome" in args:
@@ -156,9 +165,13 @@ def space_audit(space_id: int) -> dict[str, Any]:
 def deliveries(integration_id: int) -> dict[str, Any]:
     """Verified deliveries that created no event: ignored (tags, pings, deletions, untracked pushes; with
     the reason) and duplicates (with the existing event ids). Accepted ones are on record as their events."""
-    integration = _owned(Integration, integration_id, current_org(), "integration")
-    args = load_query(ListQuerySchema())
-    rows, after = _page(WebhookDelivery.select().where(WebhookDelivery.integration == integration.id),
+    integration = owned(Integration, integration_id, current_org(), "integration")
+    return deliveries_page(integration.id, load_query(ListQuerySchema()))
+
+
+def deliveries_page(integration_id: int, args: dict[str, Any]) -> dict[str, Any]:
+    """A keyset page of an integration's recorded deliveries (ignored ones and duplicates)."""
+    rows, after = _page(WebhookDelivery.select().where(WebhookDelivery.integration == integration_id),
                         WebhookDelivery.id, args)
     return {"items": [delivery_dict(row) for row in rows], "next": after}
 

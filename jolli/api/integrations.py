@@ -16,7 +16,6 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from jolli.api import rules
 from jolli.api.auth import current_org
 from jolli.api.bodies import load_body, load_query, page
-from jolli.api.errors import Conflict, NotFound
 from jolli.api.schemas import (
     IntegrationCreateSchema,
     IntegrationPageSchema,
@@ -25,7 +24,7 @@ from jolli.api.schemas import (
     IntegrationSchema,
 )
 from jolli.api.spec import doc
-from jolli.errors import InvalidInput, NotAvailable
+from jolli.errors import Conflict, InvalidInput, NotAvailable, NotFound
 from jolli.matching import IntegrationIndex
 from jolli.registry import get_plugins
 from jolli.store.models import Integration, Org, Source, utcnow
@@ -35,7 +34,13 @@ bp = Blueprint("integrations", __name__)
 _out = IntegrationSchema()
 OWNER_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 WRITABLE = ("provider", "host", "owner", "repos", "name", "installation_id", "api_base_url", "webhook_secret",
-            "access_token")
+            "access_token", "credential_kind", "app_id", "private_key", "username", "app_password",
+            "token_expires_at")
+#: Fields that belong to one credential kind or another (kept only when the kind needs them).
+KIND_FIELDS = ("access_token", "app_id", "private_key", "username", "app_password")
+#: A change to any of these verifies the credential again (a GitHub App: against GitHub's API).
+CREDENTIAL_INPUTS = ("provider", "host", "owner", "api_base_url", "installation_id", "credential_kind", "app_id",
+                     "private_key", "access_token", "username", "app_password")
 
 
 def webhook_url(integration_id: int) -> str:
@@ -53,7 +58,18 @@ def integration_dict(row: Integration) -> dict[str, Any]:
         "api_base_url": row.api_base_url, "webhook_url": webhook_url(row.id), "created_at": row.created_at,
         "updated_at": row.updated_at, "previous_secret_valid_until": _previous_until(row),
         "webhook_health": integration_health(row.id),
+        "credential_kind": _kind_name(row),
+        "app_id": row.app_id, "username": row.username, "token_expires_at": row.token_expires_at,
     }
+
+
+def _kind_name(row: Integration) -> str | None:
+    """The integration's credential kind (its provider's default when none is stored); as stored when its
+    provider's plugin is not loaded."""
+    try:
+        return str(get_plugins().provider(row.provider).credential_kind(row.credential_kind).name)
+    except (NotAvailable, InvalidInput):
+        return row.credential_kind
 
 
 def _previous_until(row: Integration) -> datetime | None:
@@ -129,11 +145,34 @@ def checked(org: Org, values: dict[str, Any], exclude_id: int | None = None) -> 
                 f"{provider.name} has no nested owners: {owner!r}", fields={"owner": ["must be one segment"]}
             )
         values["owner"] = owner
+    _check_kind(provider, values)
     repos = values.get("repos")
     if repos is not None:
         values["repos"] = _canonical_repos(org, repos, host, provider.name, owner)
     rules.check_unique_name(Integration, org, values.get("name"), exclude_id)
     return values
+
+
+def _check_kind(provider: Any, values: dict[str, Any]) -> None:
+    """The credential kind exists for the provider, has what it needs, and nothing another kind needs."""
+    kind = provider.credential_kind(values.get("credential_kind"))
+    if values.get("credential_kind") is not None:
+        kind.check(values)
+    for key in KIND_FIELDS:
+        if values.get(key) is not None and key not in kind.needs:
+            name = rules.JSON_NAMES.get(key, key)
+            raise InvalidInput(f"{name} belongs to another credential kind than {kind.name}; "
+                               "give the credentialKind it belongs to, or leave it out",
+                               fields={name: [f"not used by credentialKind {kind.name}"]})
+
+
+def verified(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` after the provider verified the credential (a GitHub App: key, installation for the owner,
+    not suspended; the installation found is stored)."""
+    from jolli.integration_ref import ref_from_values
+
+    found = _provider(values["provider"]).check_credential(ref_from_values(values, with_credential=False))
+    return {**values, **found}
 
 
 def _canonical_repos(org: Org, repos: list[str], host: str, provider: str, owner: str | None) -> str:
@@ -196,7 +235,7 @@ def list_integrations() -> dict[str, Any]:
 def create_integration() -> tuple[Response, int]:
     """Secrets are stored but never returned."""
     org = current_org()
-    values = checked(org, load_body(IntegrationCreateSchema()))
+    values = verified(checked(org, load_body(IntegrationCreateSchema())))
     now = utcnow()
     row = Integration.create(org=org, created_at=now, updated_at=now, **{k: values.get(k) for k in WRITABLE})
     response = jsonify(_out.dump(integration_dict(row)))
@@ -221,7 +260,15 @@ def patch_integration(integration_id: int) -> dict[str, Any]:
     changes = load_body(IntegrationPatchSchema())
     current = {key: getattr(row, key) for key in WRITABLE}
     current["repos"] = rules.integration_repos(row)
+    kind = _provider(changes.get("provider", row.provider)).credential_kind(
+        changes.get("credential_kind", row.credential_kind))
+    if "credential_kind" in changes:  # a new kind: what only the old one used goes, unless given again
+        current.update({key: None for key in KIND_FIELDS if key not in kind.needs})
+    if kind.by_installation and "owner" in changes and "installation_id" not in changes:
+        current["installation_id"] = None  # another owner: its installation is looked up again
     values = checked(org, {**current, **{k: v for k, v in changes.items() if k in WRITABLE}}, exclude_id=row.id)
+    if any(key in changes for key in CREDENTIAL_INPUTS):
+        values = verified(values)
     _check_sources_still_covered(row, values)
     updates = {key: values.get(key) for key in WRITABLE if values.get(key) != getattr(row, key)}
     _previous_secret_updates(row, changes, updates)

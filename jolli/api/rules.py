@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jolli.api.errors import Conflict
 from jolli.coordinates import RepoCoordinate
-from jolli.errors import InvalidInput, NoMatch, NotAvailable
+from jolli.errors import Conflict, InvalidInput, NoMatch, NotAvailable
 from jolli.matching import IntegrationIndex, IntegrationScope
 from jolli.registry import get_plugins
 from jolli.source_type import SourceType
@@ -20,7 +19,9 @@ from jolli.store.models import Integration, Org
 #: Python names used by plugins and marshmallow -> JSON names in error messages.
 JSON_NAMES = {"integration_id": "integrationId", "source_id": "sourceId", "jrn_pattern": "jrnPattern",
               "installation_id": "installationId", "api_base_url": "apiBaseUrl",
-              "webhook_secret": "webhookSecret", "access_token": "accessToken", "mount_path": "mountPath"}
+              "webhook_secret": "webhookSecret", "access_token": "accessToken", "mount_path": "mountPath",
+              "credential_kind": "credentialKind", "app_id": "appId", "private_key": "privateKey",
+              "app_password": "appPassword", "token_expires_at": "tokenExpiresAt"}
 
 
 def json_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -68,6 +68,33 @@ class IntegrationQuerySchema(PageQuerySchema):
     repo = fields.String(validate=validate.Length(min=1, max=2048))
 
 
+class ExplainQuerySchema(Schema):
+    """``repo``: the repo (any URL form) to explain."""
+
+    class Meta:
+        unknown = RAISE
+
+    repo = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+
+
+class ExplainSchema(Schema):
+    """Which integration covers a repo, the credential a call would use, where its webhooks must come, and
+    every integration on its host with the rule that chose or set it aside."""
+
+    repo = fields.String(required=True)
+    integration = fields.Dict(allow_none=True, metadata={"description": "the covering integration, or null"})
+    credential = fields.Dict(allow_none=True, metadata={
+        "description": "kind, owner, expiresAt, configured (and appId, installationId for an App); never a secret"})
+    webhook_url = fields.String(data_key="webhookUrl", allow_none=True)
+    webhook = fields.String(allow_none=True, metadata={"description": "how deliveries for the repo reach jolli"})
+    candidates = fields.List(fields.Dict(), metadata={
+        "description": "every integration on the repo's host: id, name, scope, verdict (chosen, tied, set-aside), rule"})
+    other_hosts = fields.Integer(data_key="otherHosts", metadata={"description": "integrations on other hosts"})
+    sources = fields.List(fields.Dict(), metadata={
+        "description": "the org's sources tracking the repo, and the integration each one's calls use"})
+    problem = fields.String(allow_none=True, metadata={"description": "why no integration is chosen, if none is"})
+
+
 def page_schema(item: type[Schema], name: str) -> type[Schema]:
     """``{"items": [...], "next": <id or null>}``."""
     return type(
@@ -173,6 +200,12 @@ class IntegrationSchema(contracts.IntegrationSchema):
     webhook_health = fields.Dict(data_key="webhookHealth", dump_only=True, metadata={
         "description": "status ok or degraded, lastVerifiedDeliveryAt, refusedDeliveries24h (refused deliveries of "
                        "the last 24 h by reason), webhookGaps24h, webhookGaps, checksPausedUntil, fix"})
+    credential_kind = fields.String(data_key="credentialKind", dump_only=True, metadata={
+        "description": "the credential's shape, one its provider declares (github: token, app; gitlab: "
+                       "personal-token, group-token, project-token; ...)"})
+    app_id = fields.String(data_key="appId", dump_only=True, allow_none=True)
+    username = fields.String(dump_only=True, allow_none=True)
+    token_expires_at = fields.AwareDateTime(data_key="tokenExpiresAt", dump_only=True, allow_none=True)
 
 
 def _no_credentials(url: str) -> None:
@@ -206,6 +239,16 @@ class IntegrationCreateSchema(contracts.IntegrationSchema):
     access_token = fields.String(
         data_key="accessToken", load_only=True, allow_none=True, validate=validate.Length(min=1, max=2048)
     )
+    credential_kind = fields.String(data_key="credentialKind", allow_none=True,
+                                    validate=validate.Length(min=1, max=32))
+    app_id = fields.String(data_key="appId", allow_none=True, validate=[
+        validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9.]+$", error="must be the App's ID, e.g. 123456")])
+    private_key = fields.String(data_key="privateKey", load_only=True, allow_none=True,
+                                validate=validate.Length(min=1, max=16384))
+    username = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
+    app_password = fields.String(data_key="appPassword", load_only=True, allow_none=True,
+                                 validate=validate.Length(min=1, max=2048))
+    token_expires_at = fields.AwareDateTime(data_key="tokenExpiresAt", allow_none=True)
 
     class Meta(StrictSchema.Meta):
         exclude = ("id", "webhook_url", "created_at", "updated_at")

@@ -11,7 +11,6 @@ from marshmallow import fields, validate
 from jolli.api import rules
 from jolli.api.auth import current_org
 from jolli.api.bodies import load_body, load_query, page
-from jolli.api.errors import Conflict, NotFound
 from jolli.api.schemas import (
     CursorPatchSchema,
     PageQuerySchema,
@@ -21,9 +20,9 @@ from jolli.api.schemas import (
     SourceSchema,
 )
 from jolli.api.spec import doc
-from jolli.errors import InvalidInput
+from jolli.errors import Conflict, InvalidInput, NotFound
 from jolli.store.models import Org, Source, utcnow
-from jolli.store.queries import in_org
+from jolli.store.sql import in_org
 
 bp = Blueprint("sources", __name__)
 

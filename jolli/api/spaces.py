@@ -9,7 +9,6 @@ from flask import Blueprint, Response, jsonify, url_for
 from jolli.api import rules
 from jolli.api.auth import current_org
 from jolli.api.bodies import load_body, load_query, page
-from jolli.api.errors import Conflict, NotFound
 from jolli.api.schemas import (
     PageQuerySchema,
     SpaceCreateSchema,
@@ -21,7 +20,7 @@ from jolli.api.schemas import (
     SpaceSourceSchema,
 )
 from jolli.api.spec import doc
-from jolli.errors import InvalidInput
+from jolli.errors import Conflict, InvalidInput, NotFound
 from jolli.store.models import Org, Source, Space, SpaceSource, utcnow
 
 bp = Blueprint("spaces", __name__)

@@ -10,21 +10,13 @@ from typing import Any
 
 import click
 
+from jolli.cli.common import cli_errors, json_option
 from jolli.cli.db import database_url_option, open_checked
-from jolli.cli.output import emit_json, fail, table
+from jolli.cli.output import emit_json, table
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _guard(action: Any) -> Any:
-    from jolli.errors import JolliError
-
-    try:
-        return action()
-    except JolliError as exc:
-        fail(exc.message)
 
 
 @click.group()
@@ -35,14 +27,14 @@ def org() -> None:
 @org.command("create")
 @click.argument("name")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print the org as JSON.")
+@json_option(what="the org as JSON")
 def org_create(name: str, database_url: str | None, as_json: bool) -> None:
     """Create the org NAME."""
     from jolli.store.admin import create_org
 
     database = open_checked(database_url)
-    with database.atomic():
-        row = _guard(lambda: create_org(name))
+    with database.atomic(), cli_errors():
+        row = create_org(name)
     if as_json:
         emit_json({"id": row.id, "name": row.name, "createdAt": _iso(row.created_at)})
     else:
@@ -51,7 +43,7 @@ def org_create(name: str, database_url: str | None, as_json: bool) -> None:
 
 @org.command("list")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print the orgs as JSON.")
+@json_option(what="the orgs as JSON")
 def org_list(database_url: str | None, as_json: bool) -> None:
     """List the orgs."""
     from jolli.store.models import Org
@@ -73,14 +65,14 @@ def token() -> None:
 @click.option("--org", "org_name", required=True, help="The org the token acts for.")
 @click.option("--name", "label", default=None, help="A label to tell tokens apart (e.g. ci, alice-laptop).")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print {id, org, name, prefix, token} as JSON.")
+@json_option(what="{id, org, name, prefix, token} as JSON")
 def token_create(org_name: str, label: str | None, database_url: str | None, as_json: bool) -> None:
     """Create a token for an org and print it once (only the token goes to stdout)."""
     from jolli.store.admin import create_token, get_org
 
     database = open_checked(database_url)
-    with database.atomic():
-        row, secret = _guard(lambda: create_token(get_org(org_name), label))
+    with database.atomic(), cli_errors():
+        row, secret = create_token(get_org(org_name), label)
     if as_json:
         emit_json({"id": row.id, "org": org_name, "name": row.name, "prefix": row.prefix, "token": secret})
     else:
@@ -94,7 +86,7 @@ def token_create(org_name: str, label: str | None, database_url: str | None, as_
 @token.command("list")
 @click.option("--org", "org_name", default=None, help="Only this org's tokens.")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print the tokens (never their secret) as JSON.")
+@json_option(what="the tokens (never their secret) as JSON")
 def token_list(org_name: str | None, database_url: str | None, as_json: bool) -> None:
     """List tokens by id, prefix and label (the tokens themselves are not stored)."""
     from jolli.store.admin import get_org
@@ -103,7 +95,8 @@ def token_list(org_name: str | None, database_url: str | None, as_json: bool) ->
     open_checked(database_url)
     query = ApiToken.select(ApiToken, Org).join(Org).order_by(ApiToken.id)
     if org_name is not None:
-        query = query.where(ApiToken.org == _guard(lambda: get_org(org_name)))
+        with cli_errors():
+            query = query.where(ApiToken.org == get_org(org_name))
     rows = [
         {"id": r.id, "org": r.org.name, "name": r.name, "prefix": r.prefix, "createdAt": _iso(r.created_at),
          "lastUsedAt": _iso(r.last_used_at), "revokedAt": _iso(r.revoked_at)}
@@ -124,5 +117,6 @@ def token_revoke(token_id: int, database_url: str | None) -> None:
     from jolli.store.admin import revoke_token
 
     open_checked(database_url)
-    row = _guard(lambda: revoke_token(token_id))
+    with cli_errors():
+        row = revoke_token(token_id)
     click.echo(f"token {row.id} ({row.prefix}...) is revoked")

@@ -25,8 +25,13 @@ def server_option(func: F) -> F:
     )(func)
 
 
-def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(func)
+def json_option(func: F | None = None, *, what: str = "JSON for scripts instead of a table") -> Any:
+    """The one ``--json`` flag (``as_json``): ``@json_option``, or ``@json_option(what="the org as JSON")`` to
+    say what is printed."""
+    def decorate(target: F) -> F:
+        return click.option("--json", "as_json", is_flag=True, help=f"Print {what}.")(target)
+
+    return decorate(func) if func is not None else decorate
 
 
 def note(message: str) -> None:

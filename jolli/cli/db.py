@@ -6,7 +6,10 @@ from typing import Any
 
 import click
 
+from jolli import settings
+from jolli.cli.common import cli_errors, json_option
 from jolli.cli.output import EXIT_SERVER, emit_json, fail, table
+from jolli.redaction import mask_credentials
 
 database_url_option = click.option(
     "--database-url",
@@ -17,27 +20,28 @@ database_url_option = click.option(
 )
 
 
-def open_checked(url: str | None, *, require_current: bool = True) -> Any:
-    """Open and connect the database, or exit 1 saying why (credentials masked). With ``require_current``,
-    exit 2 when migrations are pending."""
+def open_checked(url: str | None, *, require_current: bool = True, pool_size: int | None = None) -> Any:
+    """Open and connect the database (pooling up to ``pool_size`` connections, default
+    ``$JOLLI_DB_POOL_SIZE``), or exit 1 saying why (credentials masked). With ``require_current``, exit 2
+    when migrations are pending."""
     import peewee
 
     from jolli.store import db as store_db
     from jolli.store.migrate import pending
 
-    target = url or store_db.database_url()
+    target = url or settings.database_url()
     try:
-        database = store_db.open_database(target)
+        database = store_db.open_database(target, pool_size)
         database.connect(reuse_if_open=True)
     except (ValueError, peewee.DatabaseError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        fail(f"cannot open database {store_db.display_url(target)}: {message}{_create_hint(target, message)}",
+        fail(f"cannot open database {mask_credentials(target)}: {message}{_create_hint(target, message)}",
              EXIT_SERVER)
     if require_current:
         missing = pending(database)
         if missing:
             fail(
-                f"database {store_db.display_url(target)} is not at the current schema (pending: "
+                f"database {mask_credentials(target)} is not at the current schema (pending: "
                 f"{', '.join(missing)}); run `jolli db upgrade` first"
             )
     return database
@@ -64,12 +68,13 @@ def upgrade_checked(database: Any) -> list[str]:
     from jolli.store.encryption import check_keys
     from jolli.store.migrate import upgrade
 
-    try:
-        applied: list[str] = upgrade(database)
-        check_keys(database)
-    except SecretKeyError as exc:
-        database.close()
-        fail(exc.message)
+    with cli_errors():
+        try:
+            applied: list[str] = upgrade(database)
+            check_keys(database)
+        except SecretKeyError:
+            database.close()
+            raise
     return applied
 
 
@@ -80,15 +85,14 @@ def db() -> None:
 
 @db.command("upgrade")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print {applied: [...]} as JSON.")
+@json_option(what="{applied: [...]} as JSON")
 def upgrade_command(database_url: str | None, as_json: bool) -> None:
     """Apply every pending migration (safe to run again: it then does nothing)."""
-    from jolli.store import db as store_db
 
     database = open_checked(database_url, require_current=False)
     applied = upgrade_checked(database)
     database.close()
-    target = store_db.display_url(database_url or store_db.database_url())
+    target = mask_credentials(database_url or settings.database_url())
     if as_json:
         emit_json({"database": target, "applied": applied})
     elif applied:
@@ -101,21 +105,19 @@ def upgrade_command(database_url: str | None, as_json: bool) -> None:
 
 @db.command("status")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print the migrations as JSON.")
+@json_option(what="the migrations as JSON")
 def status_command(database_url: str | None, as_json: bool) -> None:
     """List the migrations and whether each is applied, and whether the stored secrets are encrypted."""
-    from jolli.secrets import SecretKeyError
     from jolli.store import encryption
     from jolli.store.migrate import status
 
     database = open_checked(database_url, require_current=False)
-    try:
-        rows = status(database)
-        secrets = encryption.status(database) if database.table_exists("integration") else None
-    except SecretKeyError as exc:
-        fail(exc.message)
-    finally:
-        database.close()
+    with cli_errors():
+        try:
+            rows = status(database)
+            secrets = encryption.status(database) if database.table_exists("integration") else None
+        finally:
+            database.close()
     if as_json:
         emit_json({"migrations": [{"name": name, "applied": applied} for name, applied in rows],
                    "secrets": secrets.to_dict() if secrets else None})

@@ -86,7 +86,8 @@ def show(integration_id: int, as_json: bool, server: str | None) -> None:
         health = item.get("webhookHealth") or {}
         rows = [("id", item.get("id")), ("provider", item.get("provider")), ("host", item.get("host")),
                 ("owner", item.get("owner") or "(whole host)"), ("repos", ", ".join(item.get("repos") or []) or "(all)"),
-                ("name", item.get("name")), ("webhook url", item.get("webhookUrl")), ("webhook", _status(item)),
+                ("name", item.get("name")), ("credential", _kind_text(item)),
+                ("webhook url", item.get("webhookUrl")), ("webhook", _status(item)),
                 ("last delivery", health.get("lastVerifiedDeliveryAt") or "never"),
                 ("gaps (24 h)", health.get("webhookGaps24h", 0)), ("refused (24 h)", _refused(health))]
         if health.get("checksPausedUntil"):
@@ -98,6 +99,23 @@ def show(integration_id: int, as_json: bool, server: str | None) -> None:
                        f"{gap.get('foundAt')} (event {gap.get('eventId')})")
         if health.get("fix"):
             click.echo(f"fix: {health['fix']}")
+
+
+def _kind_text(item: dict) -> str:
+    """The integration's credential kind and what identifies it (App, installation, user, expiry)."""
+    return ", ".join([str(item.get("credentialKind") or "-"),
+                      *_identity(item.get("appId"), item.get("installationId"), item.get("username"),
+                                 item.get("tokenExpiresAt"))])
+
+
+def _identity(app_id: str | None, installation: str | None, username: str | None, expires: str | None) -> list[str]:
+    """What tells a credential apart, never its secret: its App and installation, user name, expiry."""
+    parts = [f"App {app_id} installation {installation}"] if app_id else []
+    if username:
+        parts.append(f"user {username}")
+    if expires:
+        parts.append(f"expires {expires}")
+    return parts
 
 
 @integration.command("match")
@@ -136,12 +154,69 @@ def match(repo: str, as_json: bool, server: str | None) -> None:
             click.echo(describe_integration(found))
 
 
+@integration.command("explain")
+@click.argument("repo")
+@json_option
+@server_option
+def explain(repo: str, as_json: bool, server: str | None) -> None:
+    """Why REPO (any URL form) is covered by the integration it is: the credential a call would use (kind,
+    owner, expiry; never the secret), the webhook URL its deliveries must come to, and every integration on
+    its host with the rule that chose or set it aside. Exit 1 when none covers it, 2 when several tie or
+    REPO is not a repo."""
+    repo = sent_coordinate(repo)
+    with cli_errors(), require_client(server, "explaining") as client:
+        answer = client.get("/api/integrations/explain", repo=repo)
+    if as_json:
+        emit_json(answer)
+    else:
+        _print_explanation(answer)
+    if answer.get("integration") is None:
+        tied = any(c.get("verdict") == "tied" for c in answer.get("candidates") or [])
+        if not as_json:
+            note(str(answer.get("problem")))
+        raise SystemExit(EXIT_INPUT if tied else EXIT_SERVER)
+
+
+def _print_explanation(answer: dict) -> None:
+    from jolli.local.linking import describe_integration
+
+    found, credential = answer.get("integration"), answer.get("credential") or {}
+    rows = [("repo", answer.get("repo")), ("integration", describe_integration(found) if found else "none")]
+    if found:
+        rows += [("credential", _credential_text(credential)), ("webhook url", answer.get("webhookUrl")),
+                 ("webhook", answer.get("webhook"))]
+    for key, value in rows:
+        click.echo(f"{key + ':':<13}{'-' if value is None else value}")
+    click.echo("considered:")
+    for c in answer.get("candidates") or []:
+        name = f" {c['name']!r}" if c.get("name") else ""
+        click.echo(f"  #{c.get('id')}{name} ({c.get('provider')}, {c.get('scope')}): {c.get('verdict')}: {c.get('rule')}")
+    if answer.get("otherHosts"):
+        click.echo(f"  ({answer['otherHosts']} integration(s) on other hosts not considered)")
+    for s in answer.get("sources") or []:
+        uses = f"linked to integration {s['integrationId']}" if s.get("integrationId") else "not linked"
+        click.echo(f"source:      {s.get('id')} {s.get('name')!r} branch {s.get('branch') or '(any)'}: {uses}")
+
+
+def _credential_text(credential: dict) -> str:
+    """``app, owner acme, App 1001 installation 101, expires ...``: never a secret (the server sends none)."""
+    if not credential.get("configured", True):
+        return f"{credential.get('kind')}: none given (unauthenticated calls: public repos only)"
+    parts = [str(credential.get("kind")), f"owner {credential.get('owner') or '(whole host)'}",
+             *_identity(credential.get("appId"), credential.get("installationId"), credential.get("username"),
+                        credential.get("expiresAt"))]
+    if not credential.get("expiresAt"):
+        parts.append("tokens of one hour, minted on demand" if credential.get("appId") else "expiry not given")
+    return ", ".join(parts)
+
+
 def sent_coordinate(text: str) -> str:
     """What ``match`` sends and prints for a pasted address: its canonical coordinate when this machine can tell
     it (``github.com/org/repo``), else the address with its credentials and secret parameters masked (the
     server drops them either way, and knows the org's self-hosted hosts)."""
-    from jolli.coordinates import mask_credentials, normalize
+    from jolli.coordinates import normalize
     from jolli.errors import InvalidInput
+    from jolli.redaction import mask_credentials
 
     try:
         return str(normalize(text))

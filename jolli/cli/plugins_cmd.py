@@ -7,12 +7,13 @@ from typing import Any
 
 import click
 
+from jolli.cli.common import json_option
 from jolli.cli.main import LazyGroup
 from jolli.cli.output import emit_json, table
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (plugins, hooks, errors).")
+@json_option(what="one JSON document (plugins, hooks, errors)")
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
     """List loaded plugins, the source types, providers and hooks they contribute, and plugin errors.
@@ -22,7 +23,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     """
     from jolli.registry import get_plugins
 
-    logging.getLogger("jolli.plugins").addHandler(logging.NullHandler())  # errors are printed below, once
+    logging.getLogger("jolli.registry").addHandler(logging.NullHandler())  # errors are printed below, once
     info = get_plugins().describe()
     root = ctx.find_root().command
     if isinstance(root, LazyGroup):  # commands are the one contribution the registries do not hold

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from jolli.cli.common import json_option
 from jolli.cli.output import EXIT_INPUT, emit_json_line, fail, warn
 
 HOSTS_ENV = "JOLLI_HOSTS"
@@ -41,7 +42,7 @@ def repo() -> None:
 @repo.command("parse")
 @click.argument("texts", nargs=-1, metavar="[TEXT]...")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Also read inputs from standard input, one per line.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per input, one per line.")
+@json_option(what="one JSON object per input, one per line")
 @click.option(
     "--host",
     "hosts",
@@ -76,8 +77,9 @@ def parse_cmd(
       jolli repo parse --json --host git.corp=gitlab https://git.corp/group/sub/repo/-/tree/main
       git remote -v | awk '{print $2}' | jolli repo parse --stdin
     """
-    from jolli.coordinates import describe, mask_credentials, resolve
+    from jolli.coordinates import describe, resolve
     from jolli.errors import InvalidCoordinate
+    from jolli.redaction import mask_credentials
     from jolli.registry import get_plugins
 
     if not texts and not from_stdin:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from jolli.cli.common import json_option
 from jolli.cli.db import database_url_option, open_checked
 from jolli.cli.output import EXIT_INPUT, emit_json, fail
 
@@ -28,7 +29,7 @@ def new_key_command() -> None:
 
 @secrets.command("rotate")
 @database_url_option
-@click.option("--json", "as_json", is_flag=True, help="Print {rotated, keys} as JSON.")
+@json_option(what="{rotated, keys} as JSON")
 def rotate_command(database_url: str | None, as_json: bool) -> None:
     """Re-encrypt every stored secret with the newest key (all or nothing)."""
     from jolli.secrets import SecretKeyError

@@ -15,26 +15,10 @@ from typing import Any
 
 import click
 
+from jolli.cli.common import cli_errors
 from jolli.cli.db import database_url_option, open_checked
-
-
-def default_workers() -> int:
-    """``$JOLLI_WORKERS``, else 2 x CPUs + 1 (at most 8)."""
-    raw = os.environ.get("JOLLI_WORKERS", "")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    return min(2 * (os.cpu_count() or 1) + 1, 8)
-
-
-#: Threads per worker by default: a stalled sender holds one for at most the body timeout, so this many
-#: stalled connections per worker still leave the others answered.
-DEFAULT_THREADS = 32
-
-
-def default_threads() -> int:
-    """``$JOLLI_THREADS``, else :data:`DEFAULT_THREADS`."""
-    raw = os.environ.get("JOLLI_THREADS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
+from jolli.redaction import mask_credentials
+from jolli.settings import THREADS
 
 
 def bind_address(host: str, port: int) -> str:
@@ -79,7 +63,10 @@ def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
     from gunicorn import util
     from gunicorn.app.base import BaseApplication
 
-    util.write_error = write_problem  # the workers inherit it: no HTML error page, ever
+    # gunicorn has no setting or hook for the pages it answers itself (bad request line, headers too large ...);
+    # `util.write_error` is the one function that writes them (Worker.handle_error calls it), so it is replaced
+    # here, before the workers fork, rather than copying handle_error's status mapping into worker classes.
+    util.write_error = write_problem
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -99,7 +86,7 @@ def run_gunicorn(app_factory: Any, options: dict[str, Any]) -> None:
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes (default: $JOLLI_WORKERS, else 2 x CPUs + 1, at most 8).")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
-              help=f"Threads per worker (default: $JOLLI_THREADS, else {DEFAULT_THREADS}; gunicorn's gthread "
+              help=f"Threads per worker (default: $JOLLI_THREADS, else {THREADS}; gunicorn's gthread "
                    "workers; 1 means sync workers, which one slow sender per worker can stall).")
 @click.option("--access-log/--no-access-log", default=False, help="Log each request to stderr.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
@@ -112,27 +99,30 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
     import logging
 
     from jolli.cli.db import upgrade_checked
+    from jolli.settings import AppSettings
     from jolli.store import db as store_db
 
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    url = database_url or store_db.database_url()
-    database = open_checked(url, require_current=False)
+    with cli_errors():
+        settings = AppSettings.from_env()  # read once; the workers' apps are built from it
+    url = database_url or settings.database_url
+    database = open_checked(url, require_current=False, pool_size=settings.db_pool_size)
     applied = upgrade_checked(database)
     store_db.close_database(database)  # no connection may cross the fork into the workers
-    workers = workers or default_workers()
-    threads = threads or default_threads()
+    workers = workers or settings.workers
+    threads = threads or settings.threads
     if applied:
         click.echo(f"applied migrations: {', '.join(applied)}", err=True)
     click.echo(
-        f"jolli serving http://{bind_address(host, port)}/api with {workers} worker(s) x {threads} thread(s); "
-        f"database {store_db.display_url(url)}",
+        f"jolli serving http://{bind_address(host, port)}/api (console: /console/) with {workers} worker(s) x "
+        f"{threads} thread(s); database {mask_credentials(url)}",
         err=True,
     )
 
     def app_factory() -> Any:
         from jolli.api.app import create_app
 
-        return create_app({"DATABASE_URL": url})
+        return create_app({"DATABASE_URL": url}, settings)
 
     run_gunicorn(app_factory, gunicorn_options(host, port, workers, threads, access_log))

@@ -8,8 +8,6 @@ input (including an ambiguous integration), 1 a failed server call.
 
 from __future__ import annotations
 
-import os
-import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -24,12 +22,16 @@ from jolli.cli.common import (
     server_option,
     server_settings,
 )
-from jolli.cli.output import EXIT_INPUT, EXIT_SERVER, emit_json, fail, table, warn
+from jolli.cli.output import EXIT_INPUT, emit_json, fail, table, warn
+from jolli.local.source_ops import Say
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jolli.client import Client
     from jolli.local.sources_file import Edit, Loaded, SourcesFile
     from jolli.local.views import SourceView
+
+#: Where the operations of :mod:`jolli.local.source_ops` tell the user what they did (stderr).
+SAY = Say(note=note, warn=warn)
+
 
 # --- the local file ----------------------------------------------------------------------------------
 def sources_file() -> SourcesFile:
@@ -86,48 +88,6 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 
 # --- add -----------------------------------------------------------------------------------------------
-def _check_name(name: str) -> None:
-    from jolli.contracts import NAME_HINT, NAME_RE
-
-    if not re.match(NAME_RE, name):
-        fail(f"source name {name!r} is not valid: it must be {NAME_HINT}", EXIT_INPUT)
-
-
-def _inspect_mount(mount: str, type_: str, repo: str | None, branch: str | None) -> tuple[str, str | None, str | None]:
-    """Validate the mount with its source type; return (mount path, repo, branch), inferring what is missing."""
-    from jolli.registry import get_plugins
-
-    if not os.path.isabs(mount):
-        fail(f"--mount must be an absolute path, got {mount!r} (e.g. --mount {os.path.abspath(mount)})", EXIT_INPUT)
-    stype = get_plugins().source_type(type_)
-    try:
-        info = stype.validate_mount(mount)
-    except NotImplementedError:
-        fail(f"source type {type_!r} does not support local mounts", EXIT_INPUT)
-    given = {k: v for k, v in (("repo", repo), ("branch", branch)) if v is not None}
-    if given and not stype.uses_repo:
-        fail(f"a {type_} source has no {' or '.join(given)}; drop --{' and --'.join(given)}", EXIT_INPUT)
-    if given:
-        checked = stype.validate_fields(given)
-        repo, branch = checked.get("repo", repo), checked.get("branch", branch)
-    path = os.path.normpath(info.path or mount)
-    if path != os.path.normpath(mount):
-        note(f"using the work tree's top level {path}")
-    if stype.uses_repo:
-        if repo is None and info.repo:
-            repo = info.repo
-            note(f"inferred repo {repo} from the origin remote")
-        elif repo is None:
-            problem = (info.detail or {}).get("remoteProblem") or "no origin remote"
-            note(f"no repo inferred ({problem}); pass --repo host/owner/repo to set one")
-        elif info.repo and info.repo.casefold() != repo.casefold():
-            warn(f"the mount's origin remote is {info.repo}, not {repo}")
-        if branch is None and info.branch:
-            branch = info.branch
-            note(f"inferred branch {branch} (checked out)")
-    return path, repo, branch
-
-
 def _parse_fields(items: tuple[str, ...]) -> dict[str, str]:
     """``--field KEY=VALUE`` options as a dict; exit 2 naming the bad one."""
     fields: dict[str, str] = {}
@@ -143,30 +103,9 @@ def _parse_fields(items: tuple[str, ...]) -> dict[str, str]:
     return fields
 
 
-def _needs_integration(type_: str, repo: str | None) -> bool:
-    """Whether a server source of ``type_`` is linked through an integration: only types that follow a repo
-    (the type's plugin says; without it installed here, whether a repo is recorded)."""
-    from jolli.errors import JolliError
-    from jolli.registry import get_plugins
-
-    try:
-        return get_plugins().source_type(type_).uses_repo
-    except JolliError:
-        return repo is not None
-
-
 field_option = click.option(
     "--field", "field_items", multiple=True, metavar="KEY=VALUE",
     help="A field of the source type, sent to the server (repeatable), e.g. --field url=https://host/docs.tar.gz.")
-
-
-def _local_name_taken(config: Any, name: str) -> str | None:
-    if name in config.virtual_sources:
-        return f"a virtual source named {name!r} already exists"
-    for source_id, entry in config.mounts.items():
-        if entry.name == name:
-            return f"{name!r} is already mounted here (server source {source_id})"
-    return None
 
 
 @source.command("add")
@@ -194,8 +133,10 @@ def add(
     values. Without --mount (a type with nothing to mount, or a repo not checked out here) the source is
     created on the server only, from --repo/--branch/--field, and not recorded in the local file.
     """
+    from jolli.local import source_ops
+
     with cli_errors():
-        _check_name(name)
+        source_ops.check_name(name)
         fields = _parse_fields(field_items)
         if virtual and integration_id is not None:
             fail("--virtual and --integration-id contradict each other; drop one", EXIT_INPUT)
@@ -203,9 +144,19 @@ def add(
             fail("--field values are kept by the server and a virtual source has none; drop --virtual or --field",
                  EXIT_INPUT)
         if mount is None:
-            _add_unmounted(name, type_, repo, branch, integration_id, virtual, fields, server, as_json)
+            if virtual:
+                fail("a virtual source lives in the local file, which needs a folder: pass --mount ABS-PATH",
+                     EXIT_INPUT)
+            client = require_client(server, "adding a source without --mount")
+            result = source_ops.add_unmounted(client, name, type_=type_, repo=repo, branch=branch,
+                                              integration_id=integration_id, fields=fields, say=SAY)
+            if as_json:
+                emit_json(result)
+            else:
+                click.echo(f"added source {name} (server source {result['sourceId']}, "
+                           f"{_integration_text(result.get('integrationId'))}) not mounted here")
             return
-        mount_path, repo, branch = _inspect_mount(mount, type_, repo, branch)
+        mount_path, repo, branch = source_ops.inspect_mount(mount, type_, repo, branch, SAY)
         settings = None if virtual else server_settings(server)
         if settings is None and integration_id is not None:
             fail("--integration-id needs a server: pass --server URL, set JOLLI_URL, or run 'jolli login'", EXIT_INPUT)
@@ -214,23 +165,9 @@ def add(
         file = sources_file()
         with file.edit() as edit:
             report_migration(file, edit)
-            taken = _local_name_taken(edit.config, name)
-            if taken:
-                fail(f"{taken} in {file.path}; pick another name or 'jolli source remove {name}' first", EXIT_INPUT)
-            if settings is None:
-                _record_virtual(edit, name, mount_path, type_, repo, branch)
-                why = "--virtual" if virtual else "no server configured (--server, JOLLI_URL or 'jolli login')"
-                note(f"{why}: recorded {name!r} as a virtual source; link it later with 'jolli source link {name}'")
-                result = {"name": name, "kind": "virtual", "sourceId": None}
-            else:
-                from jolli.client import ServerUnreachable
-
-                try:
-                    result = _add_on_server(edit, make_client(settings), name, mount_path, type_, repo, branch,
-                                            integration_id, fields)
-                except ServerUnreachable as exc:
-                    fail(f"{exc.message}; to record a virtual source without the server, pass --virtual",
-                         EXIT_SERVER)
+            result = source_ops.add(file, edit, make_client(settings) if settings else None, name,
+                                    mount_path=mount_path, type_=type_, repo=repo, branch=branch,
+                                    integration_id=integration_id, fields=fields, virtual=virtual, say=SAY)
         result.update({"type": type_, "repo": repo, "branch": branch, "mountPath": mount_path,
                        "configPath": str(file.path)})
         if as_json:
@@ -242,128 +179,8 @@ def add(
                        f"{_integration_text(result.get('integrationId'))}) mounted at {mount_path}")
 
 
-def _add_unmounted(
-    name: str, type_: str, repo: str | None, branch: str | None, integration_id: int | None, virtual: bool,
-    fields: dict[str, str], server: str | None, as_json: bool,
-) -> None:
-    """``source add`` without ``--mount``: a server source only (nothing local to record)."""
-    from jolli.local import linking
-    from jolli.registry import get_plugins
-
-    if virtual:
-        fail("a virtual source lives in the local file, which needs a folder: pass --mount ABS-PATH", EXIT_INPUT)
-    stype = get_plugins().source_type(type_)
-    given = {k: v for k, v in (("repo", repo), ("branch", branch)) if v is not None}
-    if given and not stype.uses_repo:
-        fail(f"a {type_} source has no {' or '.join(given)}; drop --{' and --'.join(given)}", EXIT_INPUT)
-    if stype.uses_repo and repo is None:
-        fail(f"a {type_} source needs --repo HOST/OWNER/REPO without --mount (there is no work tree to read "
-             "it from)", EXIT_INPUT)
-    client = require_client(server, "adding a source without --mount")
-    if linking.find_server_source(client, name) is not None:
-        fail(f"the server already has a source named {name!r}; pick another name", EXIT_INPUT)
-    if integration_id is None and not _needs_integration(type_, repo):
-        integration = linking.IntegrationChoice(None, f"no integration ({type_} sources follow no repo)")
-    else:
-        integration = linking.find_integration(client, repo, integration_id)
-    note(f"using {integration.how}")
-    created = linking.create(client, name=name, type_=type_, repo=repo, branch=branch,
-                             integration_id=integration.id, undo=linking.Undo(), fields=fields)
-    if as_json:
-        emit_json({"name": name, "kind": "server", "sourceId": created["id"], "type": type_,
-                   "repo": created.get("repo"), "branch": created.get("branch"),
-                   "integrationId": created.get("integrationId"), "mountPath": None, "configPath": None})
-    else:
-        click.echo(f"added source {name} (server source {created['id']}, "
-                   f"{_integration_text(created.get('integrationId'))}) not mounted here")
-
-
 def _integration_text(integration_id: Any) -> str:
     return "no integration" if integration_id is None else f"integration {integration_id}"
-
-
-def _record_virtual(edit: Edit, name: str, mount_path: str, type_: str, repo: str | None, branch: str | None) -> None:
-    from jolli.local.records import Entry
-
-    edit.config.virtual_sources[name] = Entry(mount_path=mount_path, type=type_, repo=repo, branch=branch)
-
-
-def _mount(edit: Edit, server_source: dict[str, Any], mount_path: str, type_: str) -> None:
-    from jolli.local.records import Entry
-
-    edit.config.mounts[str(server_source["id"])] = Entry(
-        mount_path=mount_path, type=server_source.get("type") or type_, repo=server_source.get("repo"),
-        branch=server_source.get("branch"), name=server_source.get("name"),
-    )
-
-
-def _commit_or_undo(edit: Edit, undo: Any) -> None:
-    """Write the file; if that fails, reverse the server changes (and say if even that failed)."""
-    try:
-        edit.commit()
-    except BaseException as exc:
-        failed = undo.run()
-        if failed:
-            warn("the local file could not be written and these server changes could not be undone:\n  "
-                 + "\n  ".join(failed))
-        else:
-            note("the local file could not be written; the server change was undone")
-        raise exc
-
-
-def _add_on_server(
-    edit: Edit, client: Client, name: str, mount_path: str, type_: str, repo: str | None, branch: str | None,
-    integration_id: int | None, fields: dict[str, str],
-) -> dict[str, Any]:
-    from jolli.local import linking
-
-    undo = linking.Undo()
-    existing = linking.find_server_source(client, name)
-    if existing is not None:
-        linking.check_adoptable(existing, name, repo, integration_id)
-        _check_fields_adoptable(existing, name, fields)
-        integration = linking.find_integration(client, repo or existing.get("repo"), integration_id) \
-            if existing.get("integrationId") is None else linking.IntegrationChoice(existing["integrationId"], "")
-        try:
-            server_source = linking.adopt(client, existing, integration, undo)
-            _mount(edit, server_source, mount_path, type_)
-        except BaseException:
-            undo.run()
-            raise
-        _commit_or_undo(edit, undo)
-        note(f"the server already has {name!r} (id {existing['id']}, same repo): adopted it")
-        return {"name": name, "kind": "mounted", "sourceId": server_source["id"],
-                "integrationId": server_source.get("integrationId"), "adopted": True}
-    needs_integration = _needs_integration(type_, repo)
-    if integration_id is None and not needs_integration:
-        integration = linking.IntegrationChoice(None, f"no integration ({type_} sources follow no repo)")
-    else:
-        integration = linking.find_integration(client, repo, integration_id)
-    if integration.id is None and needs_integration:
-        _record_virtual(edit, name, mount_path, type_, repo, branch)
-        note(f"{integration.how}: recorded {name!r} as a virtual source; once an integration covers it, run "
-             f"'jolli source link {name}'")
-        return {"name": name, "kind": "virtual", "sourceId": None}
-    note(f"using {integration.how}")
-    try:
-        created = linking.create(client, name=name, type_=type_, repo=repo, branch=branch,
-                                 integration_id=integration.id, undo=undo, fields=fields)
-        _mount(edit, created, mount_path, type_)
-    except BaseException:
-        undo.run()
-        raise
-    _commit_or_undo(edit, undo)
-    return {"name": name, "kind": "mounted", "sourceId": created["id"], "integrationId": created.get("integrationId"),
-            "adopted": False}
-
-
-def _check_fields_adoptable(existing: dict[str, Any], name: str, fields: dict[str, str]) -> None:
-    """Refuse to adopt a server source whose type fields differ from the --field values given."""
-    current = existing.get("fields") or {}
-    differ = sorted(k for k, v in fields.items() if str(current.get(k)) != v)
-    if differ:
-        fail(f"the server already has a source named {name!r} (id {existing.get('id')}) with other values for "
-             f"{', '.join(differ)}; drop --field to adopt it as it is, or pick another name", EXIT_INPUT)
 
 
 # --- link ----------------------------------------------------------------------------------------------
@@ -382,7 +199,7 @@ def link(name: str, integration_id: int | None, field_items: tuple[str, ...], se
     server source with the same name and repo is adopted; one with another repo is refused. If either
     side fails, both are left as they were.
     """
-    from jolli.local import linking
+    from jolli.local import source_ops
 
     with cli_errors():
         fields = _parse_fields(field_items)
@@ -393,56 +210,14 @@ def link(name: str, integration_id: int | None, field_items: tuple[str, ...], se
                  EXIT_INPUT)
         with file.edit() as edit:
             report_migration(file, edit)
-            entry = edit.config.virtual_sources.get(name)
-            if entry is None:
-                for source_id, mount in edit.config.mounts.items():
-                    if mount.name == name:
-                        note(f"{name!r} is already linked (server source {source_id}); nothing to do")
-                        if as_json:
-                            emit_json({"name": name, "kind": "mounted", "sourceId": int(source_id), "changed": False})
-                        return
-                fail(f"no virtual source named {name!r} in {file.path}; add it with 'jolli source add'", EXIT_INPUT)
-            undo = linking.Undo()
-            existing = linking.find_server_source(client, name)
-            try:
-                if existing is not None:
-                    linking.check_adoptable(existing, name, entry.repo, integration_id)
-                    _check_fields_adoptable(existing, name, fields)
-                    integration = (
-                        linking.find_integration(client, entry.repo or existing.get("repo"), integration_id)
-                        if existing.get("integrationId") is None
-                        else linking.IntegrationChoice(existing["integrationId"], "")
-                    )
-                    server_source = linking.adopt(client, existing, integration, undo)
-                    how = f"adopted the existing server source {existing['id']} (same name and repo)"
-                else:
-                    if integration_id is None and not _needs_integration(entry.type, entry.repo):
-                        integration = linking.IntegrationChoice(
-                            None, f"no integration ({entry.type} sources follow no repo)")
-                    else:
-                        integration = linking.find_integration(client, entry.repo, integration_id)
-                        if integration.id is None:
-                            fail(f"cannot link {name!r}: {integration.how}; register an integration for it on "
-                                 f"the server or pass --integration-id", EXIT_INPUT)
-                    note(f"using {integration.how}")
-                    server_source = linking.create(
-                        client, name=name, type_=entry.type, repo=entry.repo, branch=entry.branch,
-                        integration_id=integration.id, undo=undo, fields=fields,
-                    )
-                    how = f"created server source {server_source['id']}"
-                del edit.config.virtual_sources[name]
-                _mount(edit, server_source, entry.mount_path, entry.type)
-            except BaseException:
-                undo.run()
-                raise
-            _commit_or_undo(edit, undo)
+            result = source_ops.link(file, edit, client, name, integration_id=integration_id, fields=fields,
+                                     say=SAY)
+        how = result.pop("how", None)
         if as_json:
-            emit_json({"name": name, "kind": "mounted", "sourceId": server_source["id"],
-                       "integrationId": server_source.get("integrationId"), "repo": server_source.get("repo"),
-                       "branch": server_source.get("branch"), "mountPath": entry.mount_path, "changed": True})
-        else:
-            click.echo(f"linked {name}: {how}, {_integration_text(server_source.get('integrationId'))}; "
-                       f"mounted at {entry.mount_path}")
+            emit_json(result)
+        elif result["changed"]:
+            click.echo(f"linked {name}: {how}, {_integration_text(result.get('integrationId'))}; "
+                       f"mounted at {result['mountPath']}")
 
 
 # --- list and show ---------------------------------------------------------------------------------------
@@ -643,85 +418,30 @@ def remove(name: str | None, virtual_only: bool, server_flag: str | None, as_jso
     local entry is put back if the server refuses). --server takes an optional URL, so put NAME first,
     or write --server=URL; 'remove --server NAME' is read as NAME on the default server.
     """
+    from jolli.local import source_ops
+
     with cli_errors():
         if name is None:
             if not server_flag or "://" in server_flag:
                 fail("missing the source NAME: jolli source remove NAME [--server [URL]]", EXIT_INPUT)
             name, server_flag = server_flag, ""  # '--server NAME': the flag took the name as its URL
-        wants_server = server_flag is not None
         file = sources_file()
+        ask: dict[str, Any] = dict(virtual_only=virtual_only, with_server=server_flag is not None,
+                                   client=lambda: require_client(server_flag or None, "--server"), say=SAY)
         if not file.path.exists():
-            if not wants_server or virtual_only:
-                fail(f"no source named {name!r}: there is no {file.path}", EXIT_INPUT)
-            _remove_with_server(None, name, None, server_flag or None, as_json)
-            return
-        with file.edit() as edit:
-            report_migration(file, edit)
-            config = edit.config
-            mount_ids = [sid for sid, e in config.mounts.items() if e.name == name]
-            is_virtual = name in config.virtual_sources
-            if virtual_only:
-                if not is_virtual:
-                    fail(f"no virtual source named {name!r} in {file.path}", EXIT_INPUT)
-                mount_ids = []
-            elif is_virtual and mount_ids:
-                fail(f"{name!r} is both a virtual source and the mount of server source {mount_ids[0]}; "
-                     f"pass --virtual to remove the virtual one", EXIT_INPUT)
-            if is_virtual and not mount_ids:
-                del config.virtual_sources[name]
-                edit.commit()
-                if wants_server:
-                    note(f"{name!r} was virtual: there was no server source to delete")
-                _removed(as_json, name, "virtual", None, False)
-                return
-            if not wants_server:
-                if not mount_ids:
-                    fail(f"no source named {name!r} in {file.path}", EXIT_INPUT)
-                entry = config.mounts.pop(mount_ids[0])
-                edit.commit()
-                note(f"server source {mount_ids[0]} is kept; delete it too with 'jolli source remove {name} --server'")
-                _removed(as_json, name, "mounted", int(mount_ids[0]), False, entry.mount_path)
-                return
-            _remove_with_server(edit, name, mount_ids[0] if mount_ids else None, server_flag or None, as_json)
-
-
-def _remove_with_server(edit: Edit | None, name: str, mount_id: str | None, server: str | None, as_json: bool) -> None:
-    """Remove the mount, then delete the server source; if the delete fails, put the mount back."""
-    from jolli.client import ApiError, path_param
-    from jolli.local import linking
-
-    client = require_client(server, "--server")
-    if mount_id is None:
-        existing = linking.find_server_source(client, name)
-        if existing is None:
-            fail(f"no source named {name!r} here or on {client.base_url}", EXIT_INPUT)
-        source_id = int(existing["id"])
-    else:
-        source_id = int(mount_id)
-    entry = edit.config.mounts.pop(str(source_id), None) if edit is not None else None
-    if edit is not None:
-        edit.commit()
-    try:
-        client.delete(f"/api/sources/{path_param(source_id)}")
-    except ApiError as exc:
-        if exc.status != 404:
-            if entry is not None and edit is not None:
-                edit.config.mounts[str(source_id)] = entry
-                edit.commit()
-                note("the server source could not be deleted; the local mount was kept")
-            raise
-        note(f"server source {source_id} was already gone")
-    _removed(as_json, name, "mounted" if entry else "server", source_id, True, entry.mount_path if entry else None)
-
-
-def _removed(as_json: bool, name: str, kind: str, source_id: int | None, server_deleted: bool,
-             mount_path: str | None = None) -> None:
+            result = source_ops.remove(file, None, name, **ask)
+        else:
+            with file.edit() as edit:
+                report_migration(file, edit)
+                result = source_ops.remove(file, edit, name, **ask)
+    mount_path = result.pop("mountPath")
     if as_json:
-        emit_json({"name": name, "kind": kind, "sourceId": source_id, "serverDeleted": server_deleted})
-        return
-    if kind == "server":
-        click.echo(f"deleted server source {name} (id {source_id}); it was not mounted here")
-        return
-    where = f" and deleted server source {source_id}" if server_deleted else ""
-    click.echo(f"removed {kind} source {name}{' (' + mount_path + ')' if mount_path else ''}{where}")
+        emit_json(result)
+    elif result["kind"] == "server":
+        click.echo(f"deleted server source {name} (id {result['sourceId']}); it was not mounted here")
+    else:
+        where = f" and deleted server source {result['sourceId']}" if result["serverDeleted"] else ""
+        click.echo(f"removed {result['kind']} source {name}{' (' + mount_path + ')' if mount_path else ''}{where}")
+
+
 source.add_command(__import__("jolli.cli.sync", fromlist=["sync"]).sync)  # jolli source sync: jolli/cli/sync.py

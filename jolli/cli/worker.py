@@ -46,24 +46,19 @@ def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_secon
     import signal
     import threading
 
-    from jolli.cli.output import EXIT_INPUT, fail
+    from jolli.cli.common import cli_errors
     from jolli.events.config import EventSettings
     from jolli.events.worker import run_workers
+    from jolli.settings import DB_POOL_SIZE, number
 
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
-    try:
+    with cli_errors():  # a variable that does not parse: exit 2 naming it
         settings = EventSettings.from_env(lease_seconds=lease_seconds, poll_seconds=poll_seconds,
                                           max_attempts=max_attempts, git_mirrors=git_mirrors)
-    except ValueError as exc:
-        fail(str(exc), EXIT_INPUT)
-    import os
-
-    # Each thread holds a connection, and so does its lease heartbeat: size the pool for them.
-    raw_pool = os.environ.get("JOLLI_DB_POOL_SIZE", "")
-    pool = int(raw_pool) if raw_pool.isdigit() else 0
-    os.environ["JOLLI_DB_POOL_SIZE"] = str(max(pool, 2 * concurrency + 2))
-    database = open_checked(database_url)
+        # Each thread holds a connection, and so does its lease heartbeat: size the pool for them.
+        pool = max(int(number("JOLLI_DB_POOL_SIZE", DB_POOL_SIZE, integer=True)), 2 * concurrency + 2)
+    database = open_checked(database_url, pool_size=pool)
     database.close()  # each worker thread opens its own connection
     stop = threading.Event()
 

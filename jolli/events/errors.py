@@ -5,7 +5,7 @@ from __future__ import annotations
 from jolli.errors import JolliError, NotFound, Unauthorized
 from jolli.events.status import RefusalReason
 
-__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NoWebhooks", "NotFound"]
+__all__ = ["BadSignature", "IntegrationNotFound", "LegacyJobError", "NoWebhooks"]
 
 
 class IntegrationNotFound(NotFound):

@@ -52,6 +52,8 @@ class IntegrationInfo:
     #: The secret before the last change, verifying deliveries until ``previous_until`` (UTC) too.
     previous_secret: str | None = field(default=None, repr=False)
     previous_until: datetime | None = None
+    #: The App this integration is an installation of: its deliveries are routed by installation.
+    app_id: str | None = None
 
     def producer(self) -> Producer:
         return Producer(self.org_id, self.org_name, self.id, self.provider, self.scope)
@@ -71,20 +73,20 @@ def load_integration(integration_id: int, *, cached: bool = True) -> Integration
         return hit[1]
     rows = raw.rows(
         "SELECT i.id, i.org_id, o.name, i.provider, i.webhook_secret, i.host, i.owner, i.repos, "
-        "i.previous_webhook_secret, i.previous_secret_until FROM integration i "
+        "i.previous_webhook_secret, i.previous_secret_until, i.app_id FROM integration i "
         "JOIN org o ON o.id = i.org_id WHERE i.id = ?",
         (integration_id,),
     )
     if not rows:
         _integrations.pop(key, None)
         raise IntegrationNotFound(f"no integration {integration_id}; check the webhook URL")
-    iid, org_id, org_name, provider, secret, host, owner, repos, previous, until = rows[0]
+    iid, org_id, org_name, provider, secret, host, owner, repos, previous, until, app_id = rows[0]
     scope = IntegrationScope(id=int(iid), provider=str(provider), host=str(host), owner=owner or None,
                              repos=frozenset(json.loads(repos)) if repos else None)
     found = IntegrationInfo(int(iid), int(org_id), str(org_name), str(provider),
                             None if secret is None else decrypt(secret), scope,
                             None if previous is None else decrypt(previous),
-                            Integration.previous_secret_until.python_value(until))
+                            Integration.previous_secret_until.python_value(until), app_id or None)
     if len(_integrations) > 10_000:
         _integrations.clear()
     _integrations[key] = (time.monotonic(), found)
@@ -124,7 +126,22 @@ def receive(integration: IntegrationInfo, headers: Mapping[str, str], body: byte
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidInput(f"the webhook body cannot be parsed as a {provider.name} push: "
                            f"{type(exc).__name__}") from None
+    if integration.app_id is not None:
+        return _accept_for_installation(integration, pushes)
     return accept(integration, pushes)
+
+
+def _accept_for_installation(integration: IntegrationInfo, pushes: list[CanonicalPush]) -> StoreResult:
+    """An App's delivery, stored for the integration of the installation it names (:mod:`app_routing`)."""
+    from jolli.events import app_routing
+
+    assert integration.app_id is not None
+    target = app_routing.route(integration.org_id, integration.provider, integration.scope.host,
+                               integration.app_id, pushes)
+    if isinstance(target, StoreResult):
+        return target
+    routed = integration if target == integration.id else load_integration(target)
+    return app_routing.outside_scope(pushes, routed.id, routed.scope.covers) or accept(routed, pushes)
 
 
 def _failed_check(provider: Any, integration: IntegrationInfo, headers: Mapping[str, str], body: bytes,

@@ -22,14 +22,20 @@ from jolli.store.db import database, is_postgres
 from jolli.store.models import utcnow
 from jolli.store.sql import write_tx
 
-#: The open jobs, as the partial index ``event_job_open`` (migration 0005) is defined: a claim reads that
-#: index in id order and stops at the first claimable row, however many jobs are queued.
-OPEN = f"j.status IN ('{JobStatus.QUEUED}', '{JobStatus.RUNNING}')"
-#: (A ``CASE`` rather than ``OR``: with ``OR`` SQLite's planner scans the whole table instead of that index.)
-_CLAIMABLE = (
-    f"{OPEN} AND CASE j.status WHEN '{JobStatus.QUEUED}' THEN j.run_after <= ? ELSE j.claimed_until < ? END "
-    "AND NOT EXISTS (SELECT 1 FROM source_lease l WHERE l.source_id = j.source_id "
+#: Whether another worker's live lease covers the job's ``(source, branch)``.
+_UNLEASED = (
+    "NOT EXISTS (SELECT 1 FROM source_lease l WHERE l.source_id = j.source_id "
     "AND l.branch_key = j.branch_key AND l.expires_at > ? AND l.holder <> ?)"
+)
+#: The claimable job, oldest first: a running job whose worker stopped renewing (read from the partial index
+#: ``event_job_stale``, migration 0011), else the queued job due first (``event_job_due``). Each reads its
+#: index in order and stops at the first unleased row, so jobs that are not due yet (held for order
+#: evidence, waiting out a retry's backoff) cost a claim nothing, however many there are.
+_CLAIMABLE_ID = (
+    f"COALESCE((SELECT j.id FROM event_job j WHERE j.status = '{JobStatus.RUNNING}' AND j.claimed_until < ? "
+    "AND " + _UNLEASED + " ORDER BY j.claimed_until LIMIT 1{lock}), "
+    f"(SELECT j.id FROM event_job j WHERE j.status = '{JobStatus.QUEUED}' AND j.run_after <= ? "
+    "AND " + _UNLEASED + " ORDER BY j.run_after, j.id LIMIT 1{lock}))"
 )
 _SET_CLAIM = (
     f"UPDATE event_job SET status = '{JobStatus.RUNNING}', claimed_by = ?, claimed_until = ?, updated_at = ?, "
@@ -44,11 +50,10 @@ def claim(holder: str, lease_seconds: float) -> EventJob | None:
     now = raw.naive(utcnow())
     until = now + timedelta(seconds=lease_seconds)
     names = raw.columns(EventJob)
-    skip_locked = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    lock = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
     found = raw.rows(
-        _SET_CLAIM + "WHERE id = (SELECT j.id FROM event_job j WHERE " + _CLAIMABLE
-        + " ORDER BY j.id LIMIT 1" + skip_locked + ") RETURNING " + ", ".join(names),
-        (holder, until, now, now, now, now, holder),
+        _SET_CLAIM + "WHERE id = " + _CLAIMABLE_ID.format(lock=lock) + " RETURNING " + ", ".join(names),
+        (holder, until, now, now, now, holder, now, now, holder),
     )
     return raw.instance(EventJob, names, found[0]) if found else None
 

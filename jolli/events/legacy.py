@@ -21,6 +21,7 @@ from marshmallow import ValidationError, fields, validate
 
 from jolli.contracts import MAX_ID, StrictSchema, storable_text
 from jolli.errors import InvalidInput, NotFound
+from jolli.events import leases
 from jolli.events.errors import LegacyJobError
 from jolli.events.staleness import mirror_path, provider_client
 from jolli.events.status import JobKind, JobStatus, Origin
@@ -46,6 +47,10 @@ class LegacyJobSchema(StrictSchema):
     cursor_sha = fields.String(data_key="cursorSha", validate=[validate.Length(min=1, max=512), storable_text])
 
 
+#: One instance, built once: a marshmallow schema costs more to build than to load a job with.
+_SCHEMA = LegacyJobSchema()
+
+
 @dataclass(frozen=True)
 class LegacyJob:
     """A validated legacy per-space job."""
@@ -65,7 +70,7 @@ class LegacyJob:
         if not isinstance(payload, dict):
             raise InvalidInput("a legacy job must be a JSON object", fields={"_body": ["must be an object"]})
         try:
-            data = LegacyJobSchema().load(payload)
+            data = _SCHEMA.load(payload)
         except ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
             raise InvalidInput("invalid legacy job: " + ", ".join(sorted(map(str, messages))),
@@ -74,7 +79,7 @@ class LegacyJob:
                    data.get("source_id"), data.get("after_sha"), data.get("cursor_sha"))
 
     def to_payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = LegacyJobSchema().dump(self)
+        body: dict[str, Any] = _SCHEMA.dump(self)
         return {key: value for key, value in body.items() if value is not None}
 
 
@@ -104,27 +109,43 @@ def enqueue(payload: Any, *, org_id: int) -> EventJob:
 
 @dataclass(frozen=True)
 class Resolved:
-    """A legacy job turned into its source event and its one space."""
+    """A legacy job turned into its source event and its one space (``leased``: the lease of the event's
+    branch was taken for the worker in the same transaction)."""
 
     event_id: int
     space_id: int
     kill_sandbox: bool
+    source_id: int
+    branch: str
+    leased: bool = False
 
 
-def resolve(row: EventJob, *, mirrors: str | None = None) -> Resolved:
-    """The source event a legacy job belongs to (created if missing, its space merged in)."""
+#: The source's columns, read with the job's integration and org in one statement.
+_SOURCE_COLUMNS = raw.columns(Source)
+_CONTEXT = (
+    "SELECT i.provider, o.name, " + ", ".join("s." + name for name in _SOURCE_COLUMNS) + " FROM integration i "
+    "JOIN org o ON o.id = i.org_id LEFT JOIN source s ON s.id = ? AND s.org_id = i.org_id "
+    "WHERE i.id = ? AND i.org_id = ?"
+)
+
+
+def resolve(row: EventJob, *, mirrors: str | None = None, lease: tuple[str, float] | None = None) -> Resolved:
+    """The source event a legacy job belongs to (created if missing, its space merged in).
+
+    ``lease``: ``(holder, seconds)``, to take the lease of the event's branch in the transaction that
+    resolves the job (one commit fewer than taking it after)."""
     payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload or "null")
     try:
         job = LegacyJob.load(payload)
     except InvalidInput as exc:
         raise LegacyJobError(exc.message, fields=exc.fields) from None
     org_id = int(row.org_id or 0)
-    found = raw.rows("SELECT i.provider, o.name FROM integration i JOIN org o ON o.id = i.org_id "
-                     "WHERE i.id = ? AND i.org_id = ?", (job.integration_id, org_id))
+    found = raw.rows(_CONTEXT, (job.source_id, job.integration_id, org_id))
     if not found:
         raise LegacyJobError(f"integration {job.integration_id} no longer exists")
     provider, org_name = str(found[0][0]), str(found[0][1])
-    source, branch = _source_and_branch(job, org_id, org_name)
+    named = raw.instance(Source, _SOURCE_COLUMNS, found[0][2:]) if found[0][2] is not None else None
+    source, branch = _source_and_branch(job, org_id, org_name, named)
     head = job.after_sha or _branch_head(source, branch, mirrors)
     if not head:
         raise LegacyJobError(
@@ -140,15 +161,16 @@ def resolve(row: EventJob, *, mirrors: str | None = None) -> Resolved:
             raise LegacyJobError(f"legacy job for space {job.space_id}: {stored.reason}")
         raw.execute("UPDATE event_job SET event_id = ?, source_id = ?, branch_key = ? WHERE id = ?",
                     (stored.event_ids[0], source.id, branch or "", row.id))
-    return Resolved(stored.event_ids[0], job.space_id, job.kill_sandbox)
+        leased = lease is not None and leases.acquire(source.id, branch, lease[0], lease[1])
+    return Resolved(stored.event_ids[0], job.space_id, job.kill_sandbox, source.id, branch, leased)
 
 
-def _source_and_branch(job: LegacyJob, org_id: int, org_name: str) -> tuple[Source, str]:
+def _source_and_branch(job: LegacyJob, org_id: int, org_name: str, named: Source | None) -> tuple[Source, str]:
+    """The job's source (``named``: the one its ``sourceId`` names, read with the integration) and branch."""
     if job.source_id is not None:
-        source = Source.get_or_none(Source.id == job.source_id, Source.org == org_id)
-        if source is None:
+        if named is None:
             raise LegacyJobError(f"source {job.source_id} no longer exists")
-        candidates = [source]
+        candidates = [named]
     else:  # the sources bound to the job's space whose pushes have this JRN
         candidates = list(
             Source.select().join(SpaceSource).where(

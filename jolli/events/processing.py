@@ -142,7 +142,8 @@ class JobProcessor:
         kill_sandbox = False
         if job.kind == JobKind.LEGACY:
             try:
-                resolved = legacy.resolve(job, mirrors=self.settings.git_mirrors)
+                resolved = legacy.resolve(job, mirrors=self.settings.git_mirrors,
+                                          lease=(self.holder, self.settings.lease_seconds))
             except LegacyJobError as exc:
                 if leased and job.source_id is not None:
                     leases.release(job.source_id, job.branch_key, self.holder)
@@ -150,7 +151,9 @@ class JobProcessor:
                 log.warning("jobId=%s legacy job dead-lettered: %s", job.id, exc.message)
                 return JobResult(job.id, "dead", detail=exc.message)
             loaded = _load(resolved.event_id, resolved.space_id)
-            spaces, kill_sandbox = [resolved.space_id], resolved.kill_sandbox
+            spaces, kill_sandbox, leased = [resolved.space_id], resolved.kill_sandbox, resolved.leased
+            if loaded is None and leased:  # the event was deleted in between: its lease goes back too
+                leases.release(resolved.source_id, resolved.branch, self.holder)
         else:
             loaded = _load(job.event_id) if job.event_id is not None else None
             spaces = list(loaded.event.affected_space_ids) if loaded is not None else []
@@ -253,7 +256,8 @@ class JobProcessor:
                         audit.log_outcomes(event, chunk)
                         continue
                     # The last chunk: spaces, audit, cursor, event, job and lease in one round trip.
-                    swap = [] if verdict.stale else cursor.swapping(
+                    at_head = source.cursor_value == event.head_sha  # e.g. a retried space: moved already
+                    swap = [] if verdict.stale or at_head else cursor.swapping(
                         source.id, source.cursor_version or 0, source.cursor_value, event.head_sha,
                         event_id=event.id, worker=self.holder)
                     settle, result = self._settle(job, event, states, counts, waiting,
@@ -391,10 +395,12 @@ class JobProcessor:
             all_states = {s: st.status for s, st in states.items()}
             pending: list[int] = []
         else:
-            all_states = {s.space_id: s.status for s in EventSpace.select(EventSpace.space_id, EventSpace.status)
-                          .where(EventSpace.event == event.id)}
+            # The other spaces' states and the event's spaces now (a legacy job may have merged one in since).
+            found = raw.rows("SELECT e.affected_space_ids, es.space_id, es.status FROM source_event e "
+                             "LEFT JOIN event_space es ON es.event_id = e.id WHERE e.id = ?", (event.id,))
+            all_states = {space: status for _, space, status in found if space is not None}
             all_states.update({s: st.status for s, st in states.items()})  # this job's writes are not sent yet
-            affected = SourceEvent.select(SourceEvent.affected_space_ids).where(SourceEvent.id == event.id).scalar()
+            affected = _AFFECTED.python_value(found[0][0]) if found else None
             pending = [s for s in (affected or []) if s not in all_states]
         statuses = set(all_states.values())
         if pending or SpaceStatus.RETRYING in statuses:
@@ -440,6 +446,8 @@ class JobProcessor:
 _EVENT_COLUMNS = raw.columns(SourceEvent)
 _SOURCE_COLUMNS = raw.columns(Source)
 _STATE_COLUMNS = raw.columns(EventSpace)
+#: How ``source_event.affected_space_ids`` reads (a JSON list) when selected by plain SQL.
+_AFFECTED = SourceEvent.affected_space_ids
 #: A job's event, its source, its integration's provider and its spaces' states: one statement.
 _LOAD = (
     "SELECT " + ", ".join([f"e.{c}" for c in _EVENT_COLUMNS] + [f"s.{c}" for c in _SOURCE_COLUMNS]

@@ -29,7 +29,8 @@ KEPT_HOURS = 48
 WINDOW_HOURS = 24
 
 _lock = threading.Lock()
-_pending: dict[tuple[int, str, int], int] = {}
+#: Counts not written yet, by (the database they are for, integration, reason, hour).
+_pending: dict[tuple[object, int, str, int], int] = {}
 _state = {"flushed": float("-inf"), "pruned_hour": -1}
 _timer: list[threading.Timer] = []
 
@@ -41,7 +42,7 @@ def hour_of(seconds: float) -> int:
 
 def count(integration_id: int, reason: RefusalReason, now: float | None = None) -> None:
     """Count one refused delivery to ``integration_id`` (written now, or within :data:`FLUSH_SECONDS`)."""
-    key = (integration_id, str(reason), hour_of(time.time() if now is None else now))
+    key = (database.obj, integration_id, str(reason), hour_of(time.time() if now is None else now))
     with _lock:
         _pending[key] = _pending.get(key, 0) + 1
         write_now = time.monotonic() - _state["flushed"] >= FLUSH_SECONDS
@@ -55,9 +56,11 @@ def count(integration_id: int, reason: RefusalReason, now: float | None = None) 
 
 
 def flush() -> None:
-    """Write the counts not written yet (one transaction), and delete old hours once an hour."""
+    """Write the counts not written yet (one transaction), and delete old hours once an hour. Counts for a
+    database no longer open (a test's, say) are dropped, and so are those of an integration deleted since."""
+    current = database.obj
     with _lock:
-        pending = dict(_pending)
+        pending = {key[1:]: n for key, n in _pending.items() if key[0] is current}
         _pending.clear()
         _state["flushed"] = time.monotonic()
         _timer.clear()
@@ -68,10 +71,11 @@ def flush() -> None:
         with write_tx():
             for (integration_id, reason, at), refusals in pending.items():
                 raw.execute(
-                    "INSERT INTO webhook_refusal (integration_id, reason, hour, refusals) VALUES (?, ?, ?, ?) "
+                    "INSERT INTO webhook_refusal (integration_id, reason, hour, refusals) SELECT ?, ?, ?, ? "
+                    "WHERE EXISTS (SELECT 1 FROM integration WHERE id = ?) "
                     "ON CONFLICT (integration_id, reason, hour) DO UPDATE SET "
                     "refusals = webhook_refusal.refusals + excluded.refusals",
-                    (integration_id, reason, at, refusals),
+                    (integration_id, reason, at, refusals, integration_id),
                 )
             if hour != _state["pruned_hour"]:
                 raw.execute("DELETE FROM webhook_refusal WHERE hour < ?", (hour - KEPT_HOURS,))

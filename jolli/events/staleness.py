@@ -31,7 +31,7 @@ from typing import Any
 from jolli.events.cursor import last_setter
 from jolli.events.status import EventKind, EventStatus
 from jolli.events.tables import SourceEvent
-from jolli.provider import CompareResult, IntegrationRef
+from jolli.provider import CompareResult
 from jolli.registry import get_plugins
 from jolli.source_type import ChangeSet
 from jolli.store import sql as raw
@@ -236,12 +236,11 @@ def provider_client(source: Source) -> tuple[Any, Any] | None:
     integration = Integration.get_or_none(Integration.id == source.integration_id)
     if integration is None:
         return None
-    provider = get_plugins().provider(integration.provider)
-    ref = IntegrationRef(
-        provider=integration.provider, host=integration.host, api_base_url=integration.api_base_url,
-        token=integration.access_token, installation_id=integration.installation_id,
-    )
     from jolli.coordinates import RepoCoordinate
+    from jolli.integration_ref import ref_of
+
+    ref = ref_of(integration)
+    provider = get_plugins().provider(ref.provider)
     from jolli.matching import split_repo
 
     host, owner, name = split_repo(source.repo)

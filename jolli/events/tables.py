@@ -47,7 +47,8 @@ class SourceEvent(BaseModel):
     integration_id: int | None
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE", index=False)  # (org, status) covers it
     source = peewee.ForeignKeyField(Source, backref="events", on_delete="CASCADE", index=False)  # unique key covers it
-    integration = peewee.ForeignKeyField(Integration, null=True, on_delete="SET NULL")
+    # indexed by source_event_integration_origin (migration 0007), whose first column it is (migration 0012)
+    integration = peewee.ForeignKeyField(Integration, null=True, on_delete="SET NULL", index=False)
     event_jrn = peewee.CharField(max_length=1024)
     head_sha = peewee.CharField(max_length=512)
     before_sha = peewee.CharField(max_length=512, null=True)
@@ -100,7 +101,7 @@ class EventJob(BaseModel):
 
     class Meta:
         table_name = "event_job"
-        # The open jobs' partial index ``event_job_open`` (migration 0005) serves claims.
+        # Claims read the partial indexes ``event_job_due`` and ``event_job_stale`` (migration 0011).
 
 
 class EventSpace(BaseModel):

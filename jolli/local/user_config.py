@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jolli.errors import InvalidInput
+from jolli.redaction import mask_credentials
 
 ENV_DIR = "JOLLI_CONFIG_DIR"
 ENV_URL = "JOLLI_URL"
@@ -63,25 +64,17 @@ def normalize_server_url(url: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(
-            f"server URL {_mask(text)!r} must look like https://jolli.example.com or http://127.0.0.1:8000",
+            f"server URL {mask_credentials(text)!r} must look like https://jolli.example.com or http://127.0.0.1:8000",
             fields={"server": ["must be an http:// or https:// URL"]},
         )
     if parts.username or parts.password:
         raise InvalidInput(
-            f"server URL {_mask(text)!r} must not carry credentials; pass the token with --token or JOLLI_TOKEN",
+            f"server URL {mask_credentials(text)!r} must not carry credentials; pass the token with --token or JOLLI_TOKEN",
             fields={"server": ["must not carry credentials"]},
         )
     if parts.query or parts.fragment:
         raise InvalidInput(f"server URL {text!r} must not have a query or fragment", fields={"server": ["invalid"]})
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
-
-
-def _mask(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password or parts.username:
-        netloc = "***@" + (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-        return parts._replace(netloc=netloc).geturl()
-    return url
 
 
 def load_user_config(path: Path | None = None) -> UserConfig:

@@ -114,6 +114,6 @@ def display_remote(url: str) -> str:
     simple = simple_coordinate(url)
     if simple is not None:
         return simple
-    from jolli.coordinates import mask_credentials
+    from jolli.redaction import mask_credentials
 
     return mask_credentials(url)

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 from jolli.contracts import NAME_HINT, NAME_RE
 from jolli.errors import InvalidInput
+from jolli.store import sql as raw
 from jolli.store.models import ApiToken, Org, utcnow
-from jolli.store.queries import token_by_hash
 
 TOKEN_PREFIX = "jolli_"
 PREFIX_CHARS = 12
@@ -69,13 +69,31 @@ def find_token(token: str) -> ApiToken | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 256:
         return None
     digest = hash_token(token)
-    row = token_by_hash(digest)
+    row = _token_by_hash(digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
         row.last_used_at = now
+    return row
+
+
+_TOKEN_COLUMNS, _ORG_COLUMNS = raw.columns(ApiToken), raw.columns(Org)
+#: Every request reads its token and org: fixed SQL, no query building.
+_TOKEN_SQL = (
+    "SELECT " + ", ".join([f"t.{c}" for c in _TOKEN_COLUMNS] + [f"o.{c}" for c in _ORG_COLUMNS])
+    + " FROM api_token t JOIN org o ON o.id = t.org_id WHERE t.token_hash = ? AND t.revoked_at IS NULL"
+)
+
+
+def _token_by_hash(digest: str) -> ApiToken | None:
+    """The live token with this SHA-256 (hex), its ``org`` loaded; ``None`` if unknown or revoked."""
+    found = raw.rows(_TOKEN_SQL, (digest,))
+    if not found:
+        return None
+    row = raw.instance(ApiToken, _TOKEN_COLUMNS, found[0][:len(_TOKEN_COLUMNS)])
+    row.org = raw.instance(Org, _ORG_COLUMNS, found[0][len(_TOKEN_COLUMNS):])
     return row
 
 

@@ -13,7 +13,7 @@ import peewee
 from jolli import secrets
 
 #: Every column holding a secret, encrypted by :class:`jolli.store.models.EncryptedTextField`.
-SECRET_COLUMNS = ("webhook_secret", "access_token", "previous_webhook_secret")
+SECRET_COLUMNS = ("webhook_secret", "access_token", "previous_webhook_secret", "private_key", "app_password")
 TABLE = "integration"
 
 

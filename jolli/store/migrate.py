@@ -19,7 +19,7 @@ from pathlib import Path
 import peewee
 from playhouse.migrations import Migration, Runner
 
-log = logging.getLogger("jolli.store.migrate")
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HISTORY_TABLE = "schema_migration"

@@ -92,6 +92,13 @@ class Integration(BaseModel):
     #: The secret before the last change, still verifying deliveries until ``previous_secret_until``.
     previous_webhook_secret = EncryptedTextField(null=True)
     previous_secret_until = UTCDateTimeField(null=True)
+    #: The credential's shape (a kind the provider declares, :mod:`jolli.credential`); None: the default.
+    credential_kind = peewee.CharField(max_length=32, null=True)
+    app_id = peewee.CharField(max_length=64, null=True)  # a GitHub App
+    private_key = EncryptedTextField(null=True)  # the App's PEM key; write-only in the API
+    username = peewee.CharField(max_length=255, null=True)  # HTTP Basic (Bitbucket app password)
+    app_password = EncryptedTextField(null=True)  # write-only in the API
+    token_expires_at = UTCDateTimeField(null=True)  # when the static token expires, if known
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jolli.coordinates import RepoCoordinate
+from jolli.credential import Credential, NoCredential, TokenCredential
 from jolli.http import ProviderError, ProviderSession, new_session, rate_limit_wait
 from jolli.provider import BranchState, IntegrationRef, ProviderClient
 
@@ -42,9 +43,23 @@ class HttpClient(ProviderClient):
         base = integration.api_base_url or default_api_base_url(self.provider, integration.host)
         self.base_url = base.rstrip("/")
         self.session = session or new_session(label=self.label, headers=self.default_headers())
-        if integration.token:
-            self.session.headers.update(self.auth_headers(integration.token))
-            self.session.secrets += (integration.token,)
+        self.credential: Credential = integration.credential or (
+            TokenCredential(integration.token) if integration.token else NoCredential())
+        self._own_secrets = self.session.secrets
+
+    def get_json(self, url: str, params: Mapping[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None) -> tuple[Any, Any]:
+        """GET with the credential's headers; after a 401 the credential is renewed and the call sent once more
+        (an installation token revoked or expired early is minted again)."""
+        for attempt in (1, 2):
+            auth = self.credential.headers(self.auth_headers)
+            self.session.secrets = self._own_secrets + self.credential.secrets()
+            try:
+                return self.session.get_json(url, params=params, headers={**auth, **(headers or {})})
+            except ProviderError as exc:
+                if attempt == 2 or exc.status_code != 401 or not self.credential.renew():
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def default_headers(self) -> dict[str, str]:
         """Headers sent with every call (``Accept`` ...)."""
@@ -57,7 +72,7 @@ class HttpClient(ProviderClient):
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``base_url + path`` (or an absolute ``next`` URL) and return the decoded JSON."""
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        return self.session.get_json(url, params=params)[0]
+        return self.get_json(url, params=params)[0]
 
     def expect(self, data: Any, key: str, what: str) -> Any:
         """``data[key]``, or a :class:`ProviderError` saying the answer had an unexpected shape."""
@@ -88,7 +103,7 @@ class HttpClient(ProviderClient):
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        data, response = self.session.get_json(url, params=params, headers=headers)
+        data, response = self.get_json(url, params=params, headers=headers)
         wait = rate_limit_wait(response.headers, response.status_code)
         if response.status_code == 304:
             return BranchState(None, etag, last_modified, not_modified=True, wait=wait)

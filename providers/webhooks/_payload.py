@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jolli.errors import InvalidInput
-from jolli.provider import ZERO_SHA
+from jolli.provider import ZERO_SHA, CanonicalPush
 
 _SEGMENT_RE = re.compile(r"^[a-zA-Z0-9._-]+$")
 _HOST_RE = re.compile(r"^[a-z0-9.-]+$")
@@ -155,3 +155,12 @@ def full_ref(ref: str, kind: str = "branch") -> str:
 def now() -> datetime:
     """The aware UTC time a delivery is parsed at."""
     return datetime.now(UTC)
+
+
+def push(repo: str, ref: str, before: str, after: str, delivery_id: str | None, *,
+         received_at: datetime | None = None, commits: tuple[str, ...] = ()) -> CanonicalPush:
+    """A push from ``before`` to ``after``: a branch created when ``before`` is all zeros, deleted when
+    ``after`` is (the convention every provider's payload follows), never marked forced (no payload says)."""
+    return CanonicalPush(repo=repo, ref=ref, before=before, after=after, forced=False, created=before == ZERO_SHA,
+                         deleted=after == ZERO_SHA, delivery_id=delivery_id,
+                         received_at=received_at or now(), commits=commits)

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from jolli.provider import ZERO_SHA, CanonicalPush, WebhookIgnored
+from jolli.provider import CanonicalPush, WebhookIgnored
 
 from ..azure_devops import fold_azure_host, split_azure_path
 from . import _payload as p
@@ -70,19 +70,8 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
             raise p.invalid(f"'{where}' is not an object", "resource.refUpdates")
         before = p.sha(update.get("oldObjectId"), f"{where}.oldObjectId")
         after = p.sha(update.get("newObjectId"), f"{where}.newObjectId")
-        pushes.append(
-            CanonicalPush(
-                repo=repo,
-                ref=p.full_ref(p.text(update, "name", where)),
-                before=before,
-                after=after,
-                forced=False,
-                created=before == ZERO_SHA,
-                deleted=after == ZERO_SHA,
-                delivery_id=delivery,
-                received_at=received,
-            )
-        )
+        pushes.append(p.push(repo, p.full_ref(p.text(update, "name", where)), before, after, delivery,
+                             received_at=received))
     if not pushes:
         raise WebhookIgnored("Azure DevOps push without ref updates")
     return pushes

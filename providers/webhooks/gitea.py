@@ -79,17 +79,5 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
         ]
     before = p.sha(data.get("before"), "before")
     after = p.sha(data.get("after"), "after")
-    return [
-        CanonicalPush(
-            repo=repo_coordinate(data),
-            ref=p.full_ref(p.text(data, "ref")),
-            before=before,
-            after=after,
-            forced=False,
-            created=before == ZERO_SHA,
-            deleted=after == ZERO_SHA,
-            delivery_id=delivery,
-            received_at=p.now(),
-            commits=p.commit_ids(data),
-        )
-    ]
+    return [p.push(repo_coordinate(data), p.full_ref(p.text(data, "ref")), before, after, delivery,
+                   commits=p.commit_ids(data))]

@@ -4,6 +4,7 @@
   ``X-Hub-Signature`` is not accepted.
 - Events (``X-GitHub-Event``): ``push`` is parsed; ``ping`` and every other event are ignored.
 - Bodies: ``application/json``, or ``application/x-www-form-urlencoded`` with the JSON in ``payload=``.
+- ``installation.id`` (a GitHub App's delivery) is kept, to route the delivery to its installation.
 - Coordinate: host of ``repository.html_url`` (``X-GitHub-Enterprise-Host``, then ``github.com``, when the
   body has none) + ``repository.full_name``, owner and name as GitHub reports them.
 """
@@ -79,5 +80,13 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
             delivery_id=get_header(headers, DELIVERY_HEADER),
             received_at=p.now(),
             commits=p.commit_ids(data),
+            installation_id=installation_of(data),
         )
     ]
+
+
+def installation_of(data: Mapping[str, Any]) -> str | None:
+    """``installation.id`` of a GitHub App's delivery, as text; ``None`` for a repository or org webhook."""
+    installation = data.get("installation")
+    found = installation.get("id") if isinstance(installation, dict) else None
+    return str(found) if isinstance(found, int) and not isinstance(found, bool) else None

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from jolli.provider import ZERO_SHA, CanonicalPush, WebhookIgnored
+from jolli.provider import CanonicalPush, WebhookIgnored
 
 from . import _payload as p
 from ._signatures import get_header, token_matches
@@ -61,17 +61,5 @@ def parse(headers: Mapping[str, str], body: bytes) -> list[CanonicalPush]:
     before = p.sha(data.get("before"), "before")
     after = p.sha(data.get("after"), "after")
     delivery = get_header(headers, "Idempotency-Key") or get_header(headers, "X-Gitlab-Event-UUID")
-    return [
-        CanonicalPush(
-            repo=repo_coordinate(headers, data),
-            ref=p.full_ref(p.text(data, "ref"), "tag" if kind == "tag_push" else "branch"),
-            before=before,
-            after=after,
-            forced=False,
-            created=before == ZERO_SHA,
-            deleted=after == ZERO_SHA,
-            delivery_id=delivery,
-            received_at=p.now(),
-            commits=p.commit_ids(data),
-        )
-    ]
+    ref = p.full_ref(p.text(data, "ref"), "tag" if kind == "tag_push" else "branch")
+    return [p.push(repo_coordinate(headers, data), ref, before, after, delivery, commits=p.commit_ids(data))]

@@ -93,7 +93,7 @@ def broken_app(app: Flask) -> Flask:
 
 def test_a_bug_is_a_json_500_without_the_trace(broken_app: Flask, api: Api, caplog: pytest.LogCaptureFixture) -> None:
     api.client = broken_app.test_client()
-    with caplog.at_level(logging.ERROR, logger="jolli.api"):
+    with caplog.at_level(logging.ERROR, logger="jolli.api.errors"):
         response = api.get("/api/boom")
     body = assert_problem(response, 500)
     text = response.get_data(as_text=True)

@@ -105,13 +105,16 @@ def test_repo_query_answers_the_covering_integration(api: Api) -> None:
     assert [i["id"] for i in body["items"]] == [acme["id"]] and body["next"] is None
 
 
-def test_repo_query_none_is_404_and_several_is_409_with_candidates(api: Api) -> None:
+def test_repo_query_none_is_404_the_most_specific_wins_and_a_tie_is_409(api: Api) -> None:
     assert_problem(api.get("/api/integrations?repo=github.com/acme/backend"), 404, text="no integration covers")
-    whole = api.created("/api/integrations", {"provider": "github", "host": "github.com", "name": "all-gh"})
+    api.created("/api/integrations", {"provider": "github", "host": "github.com", "name": "all-gh"})
     acme = api.created("/api/integrations", {**GITHUB_ACME, "name": "acme"})
+    found = api.get("/api/integrations?repo=github.com/acme/backend").get_json()["items"]
+    assert [i["id"] for i in found] == [acme["id"]]  # an owner is more specific than the whole host
+    twin = api.created("/api/integrations", {**GITHUB_ACME, "name": "acme-2"})
     body = assert_problem(api.get("/api/integrations?repo=github.com/acme/backend"), 409)
-    assert sorted(c["id"] for c in body["candidates"]) == sorted([whole["id"], acme["id"]])
-    assert {c["name"] for c in body["candidates"]} == {"all-gh", "acme"}
+    assert sorted(c["id"] for c in body["candidates"]) == sorted([acme["id"], twin["id"]])
+    assert {c["name"] for c in body["candidates"]} == {"acme", "acme-2"}
     assert_problem(api.get("/api/integrations?repo=backend"), 400, "repo")
 
 

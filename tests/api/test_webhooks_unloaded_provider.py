@@ -61,3 +61,20 @@ def test_a_webhook_for_a_provider_that_verifies_none_is_422_not_a_crash(
     assert "provider 'quiet' of integration" in answer.json["detail"] and "does not receive webhooks" in (
         answer.json["detail"])
     assert jolli_client.get("/api/events").json["items"] == []
+
+
+def test_integrations_of_a_provider_not_loaded_are_still_listed_and_explained(
+        jolli_plugins: Plugins, jolli_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = jolli_client.post("/api/integrations", json={"provider": "github", "host": "github.com",
+                                                           "owner": "acme", "accessToken": "ghp_secret"})
+    assert created.status_code == 201 and created.json["credentialKind"] == "token"
+    monkeypatch.setenv("JOLLI_LOAD_PLUGINS", "git")  # as if the github plugin were uninstalled
+    reset_plugins(Plugins())
+
+    listed = jolli_client.get("/api/integrations")
+    explained = jolli_client.get("/api/integrations/explain", query_string={"repo": "github.com/acme/app"})
+
+    assert listed.status_code == 200 and listed.json["items"][0]["credentialKind"] is None
+    assert explained.status_code == 200, explained.json
+    assert explained.json["integration"]["id"] == created.json["id"] and explained.json["credential"] is None
+    assert "provider 'github' is not available" in explained.json["problem"]

@@ -41,6 +41,7 @@ def test_show_gives_the_webhook_health_and_the_url_to_deliver_to(cli, logged_in:
     lines = dict(line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line and not line.startswith(" "))
     assert lines["webhook"].strip() == "ok" and lines["last delivery"].strip() == "never"
     assert lines["webhook url"].strip() == acme["webhookUrl"]
+    assert lines["credential"].strip() == "token"
     assert data["webhookHealth"]["webhookGaps24h"] == 0 and "webhookSecret" not in data
     missing = cli.invoke(["integration", "show", "999999"])
     assert missing.exit_code == 2 and "no integration 999999" in missing.stderr
@@ -166,3 +167,72 @@ def test_a_revoked_or_wrong_token_exits_1(cli, logged_in: Org, monkeypatch):
 
     assert result.exit_code == 1
     assert "refused the token" in result.stderr and "jt_wrong" not in result.stderr
+
+
+# --- explain ---------------------------------------------------------------------------------------
+def _groups(org: Org) -> dict[str, dict]:
+    made = {}
+    for name, owner, token in (("platform", "platform", "glpat-platform-secret"),
+                               ("infra", "platform/infra", "glpat-infra-secret"),
+                               ("k8s", "platform/infra/k8s", "glpat-k8s-secret")):
+        status, made[name] = org.api("POST", "/api/integrations", {
+            "provider": "gitlab", "host": "gitlab.com", "owner": owner, "name": name,
+            "credentialKind": "group-token", "accessToken": token, "tokenExpiresAt": "2027-03-01T00:00:00Z"})
+        assert status == 201, made[name]
+    return made
+
+
+def test_explain_says_which_integration_and_credential_and_why_the_others_not(cli, logged_in: Org):
+    groups = _groups(logged_in)
+    logged_in.integration(name="acme-gh")
+
+    result = cli.invoke(["integration", "explain", "https://gitlab.com/platform/infra/k8s/charts/-/tree/main"])
+    as_json = cli.invoke(["integration", "explain", "gitlab.com/platform/infra/k8s/charts", "--json"])
+
+    assert result.exit_code == 0, result
+    lines = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line and not line.startswith(" "))
+    assert lines["repo"].strip() == "gitlab.com/platform/infra/k8s/charts"
+    assert lines["integration"].strip().startswith(f"{groups['k8s']['id']}: gitlab gitlab.com/platform/infra/k8s")
+    assert lines["credential"].strip() == "group-token, owner platform/infra/k8s, expires 2027-03-01T00:00:00+00:00"
+    assert lines["webhook url"].strip() == groups["k8s"]["webhookUrl"]
+    assert f"#{groups['infra']['id']} 'infra' (gitlab, owner platform/infra, all repos): set-aside: covers it, " \
+           f"but #{groups['k8s']['id']} is more specific" in result.stdout
+    assert "(1 integration(s) on other hosts not considered)" in result.stdout
+    assert as_json.exit_code == 0 and as_json.json()["integration"]["id"] == groups["k8s"]["id"]
+    for secret in ("glpat-", "test-secret"):
+        assert secret not in result.stdout + result.stderr + as_json.stdout
+
+
+def test_explain_exits_1_when_none_covers_and_2_when_two_tie_or_the_repo_is_bad(cli, logged_in: Org):
+    _groups(logged_in)
+    logged_in.integration(provider="gitlab", host="gitlab.com", owner="platform/infra", name="infra-twin")
+
+    none = cli.invoke(["integration", "explain", "gitlab.com/other/x"])
+    tied = cli.invoke(["integration", "explain", "gitlab.com/platform/infra/terraform"])
+    bad = cli.invoke(["integration", "explain", "backend"])
+
+    assert none.exit_code == 1 and "no integration covers gitlab.com/other/x" in none.stderr
+    assert tied.exit_code == 2 and "equally specifically" in tied.stderr and "tied" in tied.stdout
+    assert bad.exit_code == 2 and "host" in bad.stderr
+
+
+def test_explain_of_a_github_app_repo_checked_against_github_over_a_real_socket(cli, logged_in: Org):
+    from github_app_fake import FakeApp, served
+
+    app = FakeApp(app_id=31, slug="docs-app", installations={"acme": 5}, organizations={"acme"})
+    with served(app) as api_root:  # jolli serve (another process) asks this GitHub about the App
+        body = {"provider": "github", "host": "github.com", "owner": "acme", "credentialKind": "app", "appId": "31",
+                "privateKey": app.pem, "apiBaseUrl": api_root, "webhookSecret": "app-secret", "name": "docs-app"}
+        status, created = logged_in.api("POST", "/api/integrations", body)
+        refused, problem = logged_in.api("POST", "/api/integrations", {**body, "owner": "globex", "name": "other"})
+    assert status == 201 and created["installationId"] == "5", created
+    assert refused == 400 and "owner" in problem["errors"] and "docs-app" in problem["detail"]
+
+    result = cli.invoke(["integration", "explain", "git@github.com:acme/backend.git"])
+
+    assert result.exit_code == 0, result
+    lines = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line and not line.startswith(" "))
+    assert lines["credential"].strip() == "app, owner acme, App 31 installation 5, tokens of one hour, minted on demand"
+    assert "installation 5" in lines["webhook"] and lines["webhook url"].strip() == created["webhookUrl"]
+    seen = result.stdout + result.stderr + logged_in.server.log.read_text()
+    assert all(line not in seen for line in app.pem.splitlines()[1:-1]) and app.jwts

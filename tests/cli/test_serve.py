@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from jolli.cli.main import cli
-from jolli.cli.serve import bind_address, default_workers, gunicorn_options
+from jolli.cli.serve import bind_address, gunicorn_options
 
 JOLLI = str(Path(sys.executable).with_name("jolli"))
 
@@ -168,11 +168,15 @@ def test_gunicorn_settings() -> None:
     assert bind_address("127.0.0.1", 8000) == "127.0.0.1:8000"
 
 
-def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JOLLI_WORKERS", "5")
-    assert default_workers() == 5
-    monkeypatch.delenv("JOLLI_WORKERS")
-    assert 1 <= default_workers() <= 8
+def test_a_bad_setting_stops_serve_before_it_starts_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from jolli.cli.main import cli
+
+    monkeypatch.setenv("JOLLI_WORKERS", "many")
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "JOLLI_WORKERS must be a whole number, got 'many'" in result.output
 
 
 def test_serve_receives_webhooks_and_refuses_a_chunked_body_over_the_limit(

@@ -33,12 +33,19 @@ def jolli_process_space(space_id, event, changes):
 
 def install_counting_hook(root: Path) -> Path:
     """Write the plugin and its dist-info under ``root``; return the folder to put on PYTHONPATH."""
+    return install_plugin_dist(root, "jolli_counting_hook", HOOK_MODULE, "counting")
+
+
+def install_plugin_dist(root: Path, module: str, code: str, entry_point: str) -> Path:
+    """Install ``code`` as module ``module`` of a distribution with the ``jolli`` entry point ``entry_point``,
+    the way a third-party plugin is installed, under ``root``; return ``root`` (to put on PYTHONPATH)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "jolli_counting_hook.py").write_text(HOOK_MODULE)
-    info = root / "jolli_counting_hook-1.0.dist-info"
+    (root / f"{module}.py").write_text(code)
+    dist = module.replace("_", "-")
+    info = root / f"{module}-1.0.dist-info"
     info.mkdir(exist_ok=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: jolli-counting-hook\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[jolli]\ncounting = jolli_counting_hook\n")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[jolli]\n{entry_point} = {module}\n")
     return root
 
 

@@ -52,24 +52,30 @@ def test_a_released_job_is_not_due_before_its_time(org: Any) -> None:
     assert not jobs.finish(job.id, "w")  # no longer its claim
 
 
-def test_a_claim_reads_the_open_jobs_index_not_every_finished_job(org: Any) -> None:
-    """With thousands of finished jobs ahead of the queue, a claim starts at the open jobs (migration 0005)."""
+def test_a_claim_reads_only_due_jobs_however_many_finished_or_waiting_jobs_are_ahead(org: Any) -> None:
+    """Thousands of finished jobs, and thousands not due yet (held for order evidence, in a retry's backoff),
+    ahead of the one due job: the claim reads the due and stale indexes (migration 0011) and finds it."""
+    from datetime import timedelta
+
     from jolli.store.db import is_postgres
     from jolli.store.models import utcnow
-    from jolli.store.sql import naive, rows
+    from jolli.store.sql import execute, naive, rows
 
     source = make_source(org, "s", "github.com/acme/r")
-    for n in range(1200):
+    for n in range(2400):
         observe(source, sha(n + 1))
-    database.execute_sql("UPDATE event_job SET status = 'done' WHERE id <= 1190")
+    database.execute_sql("UPDATE event_job SET status = 'done' WHERE id <= 1200")
+    later = naive(utcnow() + timedelta(hours=1))
+    execute("UPDATE event_job SET run_after = ? WHERE id > 1200 AND id < 2400", (later,))
     database.execute_sql("ANALYZE")
     now = naive(utcnow())
     explain = "EXPLAIN " if is_postgres() else "EXPLAIN QUERY PLAN "
-    plan = rows(explain + "SELECT j.id FROM event_job j WHERE " + jobs._CLAIMABLE + " ORDER BY j.id LIMIT 1",
-                (now, now, now, "w"))
-    assert "event_job_open" in " ".join(map(str, plan)), plan
+    plan = " ".join(map(str, rows(explain + "SELECT " + jobs._CLAIMABLE_ID.format(lock=""),
+                                  (now, now, "w", now, now, "w"))))
+    assert "event_job_due" in plan and "event_job_stale" in plan, plan
     job = jobs.claim("w", 30)
-    assert job is not None and job.id == 1191
+    assert job is not None and job.id == 2400
+    assert jobs.claim("other", 30) is None  # the rest are not due
 
 
 def test_a_sources_newest_events_are_read_by_index(org: Any) -> None:

@@ -126,6 +126,8 @@ def test_the_last_failed_attempt_is_a_dead_letter_and_retry_brings_it_back(
     assert EventSpace.get(EventSpace.space_id == s2).status == "processed"
     assert SourceEvent.get_by_id(event.id).status == "processed"
     assert [space for _, space, _ in hook.calls] == [s1, s2]  # s1 was not done again
+    # the cursor reached the head once: the retry records no second move to the same commit
+    assert [(h.old_value, h.new_value) for h in history(source.id)] == [(None, sha(1))]
 
 
 def test_an_event_whose_head_is_the_cursor_is_skipped_as_stale(org: Any, hook: RecordingHook, settings: Any) -> None:

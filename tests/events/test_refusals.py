@@ -72,3 +72,14 @@ def test_the_rows_go_with_their_integration(fresh: None) -> None:
     refusals.count(integration.id, RefusalReason.NO_SECRET)
     integration.delete_instance()
     assert _rows() == []
+
+
+def test_counts_of_an_integration_deleted_before_they_are_written_are_dropped_not_the_others(fresh: None) -> None:
+    org = make_org()
+    gone, kept = make_integration(org, name="gone"), make_integration(org, name="kept")
+    refusals.count(kept.id, RefusalReason.BAD_SIGNATURE)  # written at once
+    refusals.count(gone.id, RefusalReason.BAD_SIGNATURE)  # within the second: pending
+    refusals.count(kept.id, RefusalReason.BAD_SIGNATURE)
+    gone.delete_instance()
+    refusals.flush()
+    assert refusals.last_24h([gone.id, kept.id]) == {kept.id: {"bad-signature": 2}}

@@ -152,3 +152,15 @@ def test_missing_repository_is_rejected() -> None:
 def test_missing_event_header_is_rejected() -> None:
     with pytest.raises(InvalidInput, match="X-GitHub-Event"):
         github.parse({}, body("github-push.json"))
+
+
+def test_an_app_delivery_names_its_installation_and_a_repository_webhook_none() -> None:
+    data = json.loads(body("github-push.json"))
+    assert data["installation"]["id"] == 1  # the real delivery came through a GitHub App
+    (push,) = github.parse(push_headers(), body("github-push.json"))
+    assert push.installation_id == "1"
+    del data["installation"]
+    (plain,) = github.parse(push_headers(), json.dumps(data).encode())
+    assert plain.installation_id is None
+    data["installation"] = {"id": "not-a-number"}
+    assert github.parse(push_headers(), json.dumps(data).encode())[0].installation_id is None

@@ -34,10 +34,11 @@ def objects(api: Api) -> dict[str, int]:
 
 
 def json_routes(app: Flask, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
-    """Every route that takes a body (POST, PATCH, PUT), with its ids filled in (the webhook route aside)."""
+    """Every API route that takes a body (POST, PATCH, PUT), with its ids filled in (the webhook route aside;
+    the console's forms are not JSON: tests/console/test_pages.py)."""
     for rule in app.url_map.iter_rules():
         for method in sorted((rule.methods or set()) & {"POST", "PATCH", "PUT"}):
-            if not rule.rule.startswith("/api/webhooks/"):
+            if rule.rule.startswith("/api/") and not rule.rule.startswith("/api/webhooks/"):
                 yield method, _fill(rule.rule, ids)
 
 

@@ -158,3 +158,32 @@ def test_new_key_prints_a_usable_key() -> None:
     result = CliRunner().invoke(cli, ["secrets", "new-key"])
     assert result.exit_code == 0
     Fernet(result.output.strip().encode())
+
+
+def test_app_keys_and_app_passwords_are_encrypted_and_rotated_like_every_secret(
+        api: Api, db: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import responses
+    from github_app_fake import FakeApp
+
+    from jolli.store.models import Integration
+
+    old, new = new_key(), new_key()
+    monkeypatch.setenv("JOLLI_SECRET_KEY", old)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeApp(app_id=77, slug="rotating", installations={"acme": 3}, organizations={"acme"}).register(mock)
+        api.created("/api/integrations", {"provider": "github", "host": "github.com", "owner": "acme", "name": "app",
+                                          "credentialKind": "app", "appId": "77", "privateKey": fake.pem})
+    api.created("/api/integrations", {"provider": "bitbucket", "host": "bitbucket.org", "owner": "ws", "name": "pw",
+                                      "credentialKind": "app-password", "username": "jdoe", "appPassword": "pw-secret"})
+    stored = db.execute_sql("SELECT private_key, app_password FROM integration ORDER BY id").fetchall()
+    assert stored[0][0].startswith(PREFIX) and stored[1][1].startswith(PREFIX)
+    assert "PRIVATE KEY" not in str(stored) and "pw-secret" not in str(stored)
+
+    monkeypatch.setenv("JOLLI_SECRET_KEY", f"{new},{old}")
+    status = CliRunner().invoke(cli, ["db", "status", "--database-url", db_url])
+    assert "secrets: 2 encrypted, 0 plain" in status.output and "2 under an older key" in status.output
+    rotated = CliRunner().invoke(cli, ["secrets", "rotate", "--json", "--database-url", db_url])
+    assert json.loads(rotated.output)["rotated"] == 2
+    monkeypatch.setenv("JOLLI_SECRET_KEY", new)
+    assert {r.name: (r.private_key, r.app_password) for r in Integration.select()} == {
+        "app": (fake.pem, None), "pw": (None, "pw-secret")}

@@ -117,3 +117,64 @@ def test_no_secret_in_the_log_of_jolli_serve_at_debug(logged_server: JolliServer
     assert 'INSERT INTO "integration"' in log and "webhook refused" in log  # debug SQL and refusals are logged
     for secret in (WEBHOOK_SECRET, NEW_SECRET, ACCESS_TOKEN, org.token, "jolli:fernet:"):
         assert secret not in log
+
+
+APP_PASSWORD = "bbpw-NEVER-LOGGED-5"
+
+
+def test_no_app_key_app_password_or_installation_token_in_any_log_line_or_answer(
+        api: Api, client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    """A GitHub App integration created (its key checked against GitHub), used (a token minted, a 401, a new
+    token), explained and listed; an app password stored and used: none of their secrets is logged or shown."""
+    import responses
+    from github_app_fake import FakeApp
+
+    from jolli.coordinates import RepoCoordinate
+    from jolli.http import ProviderError
+    from jolli.integration_ref import ref_of
+    from jolli.registry import get_plugins
+    from jolli.store.models import Integration
+    from jolli.token_cache import TOKENS
+
+    caplog.set_level(logging.DEBUG)
+    for name in ("peewee", "jolli", "werkzeug", "urllib3", "responses"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    TOKENS.clear()
+    answers = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeApp(app_id=5150, slug="secret-app", installations={"acme": 9}, organizations={"acme"}).register(mock)
+        created = api.post("/api/integrations", {"provider": "github", "host": "github.com", "owner": "acme",
+                                                 "credentialKind": "app", "appId": "5150", "privateKey": fake.pem,
+                                                 "name": "app"})
+        assert created.status_code == 201, created.get_json()
+        bad = api.post("/api/integrations", {"provider": "github", "host": "github.com", "owner": "acme",
+                                             "credentialKind": "app", "appId": "5150", "name": "bad",
+                                             "privateKey": fake.pem[:200] + fake.pem[260:]})
+        assert bad.status_code == 400
+        password = api.post("/api/integrations", {"provider": "bitbucket", "host": "bitbucket.org", "owner": "ws",
+                                                  "credentialKind": "app-password", "username": "jdoe",
+                                                  "appPassword": APP_PASSWORD})
+        assert password.status_code == 201
+        mock.get("https://api.github.com/repos/acme/app/branches/main", status=401, json={"message": "Bad credentials"})
+        mock.get("https://api.bitbucket.org/2.0/repositories/ws/app/refs/branches/main", status=401,
+                 json={"error": {"message": "Unauthorized"}})
+        for row_id, repo in ((created.get_json()["id"], RepoCoordinate("github.com", "acme", "app")),
+                             (password.get_json()["id"], RepoCoordinate("bitbucket.org", "ws", "app"))):
+            row = Integration.get_by_id(row_id)
+            try:
+                get_plugins().provider(row.provider).client(ref_of(row)).branch_head(repo, "main")
+            except ProviderError as exc:
+                logging.getLogger("jolli.test").warning("call failed: %s", exc)
+                answers.append(str(exc))
+        for response in (created, bad, password, api.get("/api/integrations"),
+                         api.get("/api/integrations/explain", query_string={"repo": "github.com/acme/app"}),
+                         api.get("/api/integrations/explain", query_string={"repo": "bitbucket.org/ws/app"})):
+            answers.append(response.get_data(as_text=True))
+    TOKENS.clear()
+    assert len(fake.minted) == 2  # the first token, then one more after the 401
+    text = all_log_text(caplog) + "\n".join(answers)
+    import base64
+
+    for secret in [*fake.minted, *fake.pem.splitlines()[1:-1], APP_PASSWORD,
+                   base64.b64encode(f"jdoe:{APP_PASSWORD}".encode()).decode(), "jolli:fernet:"]:
+        assert secret not in text

@@ -46,10 +46,31 @@ def test_unsupported_urls_are_refused_with_the_accepted_forms(url: str) -> None:
         store_db.make_database(url)
 
 
-def test_display_url_masks_the_password() -> None:
-    assert store_db.display_url("postgresql://bob:s3cret@db:5432/jolli") == "postgresql://bob:***@db:5432/jolli"
-    assert store_db.display_url("postgresql://bob@db/jolli") == "postgresql://bob@db/jolli"
-    assert store_db.display_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+def test_a_pooled_connection_is_pinged_only_after_idling_and_a_dead_one_is_replaced(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Handed back a moment ago: reused without a ping. Idle past PING_AFTER and killed by the server
+    meanwhile: the ping finds it dead, and the request gets a new connection instead of an error."""
+    database = store_db.open_database(pg_url)
+    pings = []
+    adapter = database._adapter
+    real = adapter.is_connection_closed
+    monkeypatch.setattr(adapter, "is_connection_closed", lambda conn: pings.append(conn) or real(conn))
+    try:
+        with database.connection_context():
+            first = database.connection()
+            pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        with database.connection_context():
+            assert database.connection() is first and pings == []  # just handed back: no round trip
+        monkeypatch.setattr(store_db, "PING_AFTER", 0.0)
+        import psycopg
+
+        with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with database.connection_context():
+            assert database.execute_sql("SELECT 1").fetchone()[0] == 1
+            assert database.connection() is not first and pings == [first]
+    finally:
+        store_db.close_database(database)
 
 
 def test_models_bind_to_the_shared_proxy(sqlite_url: str) -> None:
