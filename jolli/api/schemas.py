@@ -198,8 +198,8 @@ class IntegrationSchema(contracts.IntegrationSchema):
                                  "null when only the current one does"},
     )
     webhook_health = fields.Dict(data_key="webhookHealth", dump_only=True, metadata={
-        "description": "status ok or degraded, lastVerifiedDeliveryAt, refusedDeliveries24h (refused deliveries of "
-                       "the last 24 h by reason), webhookGaps24h, webhookGaps, checksPausedUntil, fix"})
+        "description": "status ok or degraded, lastVerifiedDeliveryAt, refusedDeliveries24h and refusedByReason24h "
+                       "(refused deliveries of the last 24 h, by reason), webhookGaps24h, webhookGaps, checksPausedUntil, fix"})
     credential_kind = fields.String(data_key="credentialKind", dump_only=True, metadata={
         "description": "the credential's shape, one its provider declares (github: token, app; gitlab: "
                        "personal-token, group-token, project-token; ...)"})

@@ -52,7 +52,7 @@ def _status(item: dict) -> str:
     text = str(health.get("status") or "-")
     if health.get("webhookGaps24h"):
         text += f" ({health['webhookGaps24h']} gaps)"
-    refused = sum((health.get("refusedDeliveries24h") or {}).values())
+    refused = health.get("refusedDeliveries24h") or 0
     if refused:
         text += f", {refused} refused"
     if health.get("checksPausedUntil"):
@@ -62,7 +62,7 @@ def _status(item: dict) -> str:
 
 def _refused(health: dict) -> str:
     """``0``, or the refused deliveries of the last 24 h by reason: ``3 (bad-signature 2, too-large 1)``."""
-    by_reason = health.get("refusedDeliveries24h") or {}
+    by_reason = health.get("refusedByReason24h") or {}
     if not by_reason:
         return "0"
     named = ", ".join(f"{reason} {n}" for reason, n in sorted(by_reason.items()))

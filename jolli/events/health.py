@@ -65,7 +65,8 @@ def webhook_health(integration_id: int, grace_seconds: float, webhook_url: str |
     body: dict[str, Any] = {
         "status": "degraded" if count else "ok",
         "lastVerifiedDeliveryAt": _iso(last),
-        "refusedDeliveries24h": refused,
+        "refusedDeliveries24h": sum(refused.values()),
+        "refusedByReason24h": refused,
         "webhookGaps24h": count,
         "webhookGaps": [{"eventId": int(i), "repo": r, "branch": b, "headSha": h, "foundAt": _iso(_when(t))}
                         for i, r, b, h, t in listed],

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 #: Hours of counts kept (the answer covers the last 24).
 KEPT_HOURS = 48
-#: Hours of counts in ``refusedDeliveries24h``: this one and the 23 before it.
+#: Hours of counts in ``refusedDeliveries24h`` and ``refusedByReason24h``: this one and the 23 before it.
 WINDOW_HOURS = 24
 
 _lock = threading.Lock()
