@@ -160,18 +160,19 @@ def test_live_updates_replace_only_the_figures(client: FlaskClient) -> None:
     assert 'hx-swap-oob="true"' in health and "<details>" not in health
 
 
-def test_refusals_by_reason_are_shown_when_the_health_reports_them(client: FlaskClient,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from jolli.api import checks
-
-    real = checks.integration_health
-
-    def with_refusals(integration_id: int) -> dict[str, Any]:
-        return {**real(integration_id), "refusedDeliveries24h": 3, "refusedByReason24h": {"bad signature": 3}}
-
-    monkeypatch.setattr("jolli.console.integrations.integration_health", with_refusals)
+def test_a_refused_delivery_is_counted_on_the_integrations_page_by_reason(
+        jolli_app: Flask, client: FlaskClient, seeded: dict[str, Any]) -> None:
+    integration = seeded["mine"]["integration"]
     page = client.get("/console/integrations").text
-    assert "Refused deliveries (24 h)</dt><dd>3</dd>" in page and "bad signature: 3" in page
+    assert "Refused deliveries (24 h)</dt><dd>0</dd>" in page and "Refused, by reason" not in page
+    forged = jolli_app.test_client().post(
+        f"/api/webhooks/{integration}", data=b'{"ref": "refs/heads/main"}',
+        headers={"Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-1",
+                 "X-Hub-Signature-256": "sha256=" + "0" * 64})
+    assert forged.status_code == 401
+    page = client.get("/console/integrations").text
+    assert "Refused deliveries (24 h)</dt><dd>1</dd>" in page
+    assert "Refused, by reason</dt><dd>bad-signature: 1</dd>" in page
 
 
 def test_a_live_update_of_the_events_list_is_one_query(client: FlaskClient) -> None:
