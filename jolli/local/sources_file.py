@@ -113,12 +113,9 @@ class SourcesFile:
 
     def load(self) -> Loaded:
         """The config (empty when there is no file). A legacy file is upgraded and saved, under the lock."""
-        text, data = self._read_raw()
-        if text is None:
-            return Loaded(config=Config(), exists=False)
-        found = self._interpret(data)
-        if isinstance(found, Config):
-            return Loaded(config=found, exists=True)
+        found, _text = self._read()
+        if isinstance(found, Loaded):
+            return found
         try:
             with self.locked():
                 return self._load_locked()
@@ -126,14 +123,20 @@ class SourcesFile:
             # a read-only folder or a busy lock: use the upgrade now, save it another time
             return Loaded(config=found.config, exists=True, migration=found, migration_error=str(exc))
 
-    def _load_locked(self) -> Loaded:
-        """Read again while holding the lock; upgrade and save a legacy file (once: the next reader sees v1)."""
+    def _read(self) -> tuple[Any, str | None]:
+        """``(Loaded, text)`` for a missing or current file; ``(its upgrade, text)`` for a legacy one."""
         text, data = self._read_raw()
         if text is None:
-            return Loaded(config=Config(), exists=False)
+            return Loaded(config=Config(), exists=False), None
         found = self._interpret(data)
-        if isinstance(found, Config):
-            return Loaded(config=found, exists=True)
+        return (Loaded(config=found, exists=True) if isinstance(found, Config) else found), text
+
+    def _load_locked(self) -> Loaded:
+        """Read again while holding the lock; upgrade and save a legacy file (once: the next reader sees v1)."""
+        found, text = self._read()
+        if isinstance(found, Loaded):
+            return found
+        assert text is not None
         migration = found
         migration.backup = str(self._backup(text))
         self._write(migration.config)

@@ -6,13 +6,11 @@ and worker; then "uninstalled" (left off ``sys.path`` or out of ``JOLLI_LOAD_PLU
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,14 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "jolli-archive"
 URL = "https://downloads.example.com/docs.zip"
 NOT_AVAILABLE = "not available (plugin may not be installed)"
+sys.path.insert(0, str(EXAMPLE / "tests"))  # the example's own helpers, as its authors use them
 
-
-def make_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
+from archive_files import make_zip  # noqa: E402
 
 
 def digest(data: bytes) -> str:
