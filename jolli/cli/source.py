@@ -27,7 +27,7 @@ from jolli.local.source_ops import Say
 
 if TYPE_CHECKING:  # pragma: no cover
     from jolli.local.sources_file import Edit, Loaded, SourcesFile
-    from jolli.local.views import SourceView
+    from jolli.local.source_status import SourceView
 
 #: Where the operations of :mod:`jolli.local.source_ops` tell the user what they did (stderr).
 SAY = Say(note=note, warn=warn)
@@ -224,7 +224,7 @@ def link(name: str, integration_id: int | None, field_items: tuple[str, ...], se
 def _with_server(views: list[SourceView], config: Any, server: str | None, local_only: bool) -> None:
     from jolli.client import ApiError
     from jolli.local import linking
-    from jolli.local import views as views_mod
+    from jolli.local import source_status
 
     settings = None if local_only else server_settings(server)
     found, error = None, None
@@ -237,7 +237,7 @@ def _with_server(views: list[SourceView], config: Any, server: str | None, local
         except ApiError as exc:
             error = api_message(exc)
             warn(f"server not reachable or refused the call: {error}")
-    views_mod.apply_server(views, config, found, error, settings.url if settings else None)
+    source_status.apply_server(views, config, found, error, settings.url if settings else None)
 
 
 @source.command("list")
@@ -250,14 +250,14 @@ def list_(as_json: bool, local_only: bool, server: str | None) -> None:
     Reads the nearest .jolli/sources.json; checks each mount on disk (without running git) and, when a
     server is configured, what the server knows (integration, cursor, name collisions).
     """
-    from jolli.local import views as views_mod
+    from jolli.local import source_status
 
     with cli_errors():
         file = sources_file()
         loaded = load_local(file)
-        views = views_mod.local_views(loaded.config)
+        views = source_status.local_views(loaded.config)
         for view in views:
-            views_mod.check_disk_cheap(view)
+            source_status.check_disk_cheap(view)
         _with_server(views, loaded.config, server, local_only)
         if as_json:
             emit_json([v.as_json() for v in views])
@@ -285,14 +285,14 @@ def show(name: str, as_json: bool, server: str | None) -> None:
     """
     from jolli.errors import JolliError
     from jolli.local import linking
-    from jolli.local import views as views_mod
+    from jolli.local import source_status
     from jolli.registry import get_plugins
 
     with cli_errors():
         file = sources_file()
         loaded = load_local(file)
-        all_views = views_mod.local_views(loaded.config)
-        found = views_mod.find(all_views, name)
+        all_views = source_status.local_views(loaded.config)
+        found = source_status.find(all_views, name)
         settings = server_settings(server)
         if settings is not None and found:
             _with_server(found, loaded.config, server, False)
@@ -301,11 +301,11 @@ def show(name: str, as_json: bool, server: str | None) -> None:
             existing = linking.find_server_source(client, name)
             if existing is None:
                 fail(f"no source named {name!r} in {file.path} or on {settings.url}", EXIT_INPUT)
-            found = [views_mod.server_only_view(existing)]
+            found = [source_status.server_only_view(existing)]
         elif not found:
             fail(f"no source named {name!r} in {file.path} (no server configured to look further)", EXIT_INPUT)
         else:
-            views_mod.apply_server(found, loaded.config, None, None, None)
+            source_status.apply_server(found, loaded.config, None, None, None)
         if settings is not None:
             _covering_integrations(found, settings)
             _check_states(found, settings)
@@ -314,7 +314,7 @@ def show(name: str, as_json: bool, server: str | None) -> None:
                 stype = get_plugins().source_type(view.type)
             except JolliError:
                 stype = None
-            views_mod.check_disk_full(view, stype)
+            source_status.check_disk_full(view, stype)
         if as_json:
             emit_json(found[0].as_json() if len(found) == 1 else [v.as_json() for v in found])
             return
@@ -328,15 +328,15 @@ def _covering_integrations(views: list[SourceView], settings: Any) -> None:
     """For server sources linked to no integration: ask the server whether one covers the repo anyway."""
     from jolli.errors import Ambiguous
     from jolli.local import linking
-    from jolli.local import views as views_mod
+    from jolli.local import source_status
 
     for view in views:
         if view.kind != "virtual" and view.integration_id is None and view.repo and "onServer" in view.checks:
             with make_client(settings) as client:
                 try:
-                    views_mod.covered_by(view, linking.find_integration(client, view.repo, None))
+                    source_status.covered_by(view, linking.find_integration(client, view.repo, None))
                 except Ambiguous:
-                    views_mod.covered_by(view, linking.IntegrationChoice(0, f"several integrations cover {view.repo}"))
+                    source_status.covered_by(view, linking.IntegrationChoice(0, f"several integrations cover {view.repo}"))
 
 
 _MARK = {True: ("ok", "green"), False: ("FAIL", "red"), None: ("-", None)}

@@ -25,10 +25,10 @@ def sync(name: str, as_json: bool, server: str | None) -> None:
     """Check source NAME now; report the cursor of its mount here, if it has one."""
     from jolli.cli.source import load_local, sources_file
     from jolli.local import linking
-    from jolli.local import views as views_mod
+    from jolli.local import source_status
 
     with cli_errors():
-        named = views_mod.find(views_mod.local_views(load_local(sources_file()).config), name)
+        named = source_status.find(source_status.local_views(load_local(sources_file()).config), name)
         found = [v for v in named if v.kind != "virtual"]
         if named and not found:
             fail(f"source {name!r} is virtual (not on the server yet): run 'jolli source link {name}' first",

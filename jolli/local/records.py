@@ -3,7 +3,7 @@
 ``jolli source list`` must start fast, and importing marshmallow alone costs tens of milliseconds, so
 the records and the quick check of a well-formed file live here; the marshmallow schemas in
 :mod:`jolli.local.schema` (built on :mod:`jolli.contracts`) stay the definition of the format and are
-used for every write and whenever the quick check is not sure. ``tests/local/test_local_document.py`` checks
+used for every write and whenever the quick check is not sure. ``tests/local/test_document.py`` checks
 that both agree and that the patterns below are the contracts' own.
 """
 

@@ -23,7 +23,7 @@ from jolli.local.document import is_legacy, parse_json, read_config
 from jolli.local.records import Config, ConfigNotWritable, LocalConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jolli.local.legacy import Migration
+    from jolli.local.upgrade import Migration
 
 LOCK_TIMEOUT_ENV = "JOLLI_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -103,7 +103,7 @@ class SourcesFile:
     def _interpret(self, data: Any) -> Config | Migration:
         """A version 1 config, or the migration of a legacy one."""
         if is_legacy(data):
-            from jolli.local.legacy import migrate
+            from jolli.local.upgrade import migrate
 
             try:
                 return migrate(data)

@@ -9,7 +9,7 @@ import filelock
 import pytest
 
 from jolli.local.document import parse_json
-from jolli.local.legacy import is_legacy, migrate
+from jolli.local.upgrade import is_legacy, migrate
 
 
 def write_legacy(root: Path, text: str) -> Path:
