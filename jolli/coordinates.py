@@ -13,19 +13,17 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from jolli.errors import InvalidCoordinate
-from jolli.provider import GitProvider as _BaseProvider
+from jolli.provider import GitProvider
 from jolli.redaction import mask_credentials, userinfo_span
+from jolli.registries import ProviderRegistry
+from jolli.registry import Plugins, get_plugins
+from jolli.repo_coordinate import COORDINATE_RE, RepoCoordinate
 
-if TYPE_CHECKING:  # pragma: no cover
-    from jolli.provider import GitProvider
-    from jolli.registry import Plugins, ProviderRegistry
-
-#: The seed's rule for a canonical coordinate.
-COORDINATE_RE = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+\Z")
+__all__ = ["ACCEPTED", "COORDINATE_RE", "GENERIC_SUFFIXES", "STRICT", "RepoCoordinate", "Resolved", "describe",
+           "is_valid_host", "normalize", "parse", "resolve"]
 
 #: What ``normalize`` accepts, quoted in every rejection.
 ACCEPTED = (
@@ -66,23 +64,6 @@ GENERIC_SUFFIXES = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class RepoCoordinate:
-    """A canonical repository coordinate. ``owner`` holds ``/`` only for nested namespaces."""
-
-    host: str
-    owner: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.host}/{self.owner}/{self.name}"
-
-    @property
-    def path(self) -> str:
-        """``owner/name``: the part after the host."""
-        return f"{self.owner}/{self.name}"
-
-
 # --- strict -----------------------------------------------------------------------------------------
 def parse(
     text: str, *, extra_hosts: Mapping[str, str] | None = None, plugins: Plugins | None = None
@@ -103,7 +84,7 @@ def parse(
         if len(parts) < 4 or not all(_SEGMENT_RE.fullmatch(p) for p in parts[1:]):
             _reject_strict(text, "it is not of the form host/owner/repo")
         host, owner_parts, name = parts[0], parts[1:-1], parts[-1]
-        provider = _provider_for(host.lower(), extra_hosts, plugins)
+        provider = _provider_for(host.lower(), extra_hosts, _providers(plugins))
         if provider is None or not provider.nested_namespaces:
             _reject_strict(text, f"only one owner segment is allowed on {host.lower()} (no nested groups)")
         owner = "/".join(owner_parts)
@@ -176,7 +157,7 @@ def resolve(
         _reject(raw, "expected owner/repo after the host")
     # The host's provider decides the path shapes; an alias is folded into its host; other hosts get the
     # provider their shape implies (inferred), else the generic shapes.
-    registry = (plugins if plugins is not None else _default_plugins()).providers
+    registry = _providers(plugins)
     provider = registry.for_host(host)
     if provider is None and extra_hosts:
         provider = _extra_provider(registry, host, extra_hosts)
@@ -239,7 +220,7 @@ _GUESSES: dict[int, tuple[ProviderRegistry, tuple[GitProvider, ...], dict[str, t
 def _guesses(registry: ProviderRegistry) -> tuple[tuple[GitProvider, ...], dict[str, tuple[Any, Any]]]:
     entry = _GUESSES.get(id(registry))
     if entry is None or entry[0] is not registry:
-        shapes = tuple(p for p in registry if p.self_hosted and type(p).has_own_shape is not _BaseProvider.has_own_shape)
+        shapes = tuple(p for p in registry if p.self_hosted and type(p).has_own_shape is not GitProvider.has_own_shape)
         entry = _GUESSES[id(registry)] = (registry, shapes, {})
     return entry[1], entry[2]
 
@@ -379,13 +360,13 @@ def _reject(raw: str, reason: str) -> NoReturn:
     )
 
 
-def _provider_for(
-    host: str, extra_hosts: Mapping[str, str] | None, plugins: Plugins | None
-) -> GitProvider | None:
+def _providers(plugins: Plugins | None) -> ProviderRegistry:
+    """The providers of ``plugins``; without one, of the process-wide manager (:func:`jolli.registry.get_plugins`)."""
+    return (plugins if plugins is not None else get_plugins()).providers
+
+
+def _provider_for(host: str, extra_hosts: Mapping[str, str] | None, registry: ProviderRegistry) -> GitProvider | None:
     """The provider owning ``host`` (lower-case): a public host, else ``extra_hosts``, else ``None``."""
-    if plugins is None:
-        plugins = _default_plugins()
-    registry = plugins.providers
     found = registry.for_host(host)
     if found is None and extra_hosts:
         found = _extra_provider(registry, host, extra_hosts)
@@ -396,18 +377,6 @@ def _extra_provider(registry: ProviderRegistry, host: str, extra_hosts: Mapping[
     """The self-hosted provider ``extra_hosts`` names for ``host``, if it is installed."""
     name = extra_hosts.get(host)
     return registry.get(name) if name is not None and name in registry else None
-
-
-def _default_plugins() -> Plugins:
-    global _get_plugins
-    if _get_plugins is None:
-        from jolli.registry import get_plugins  # lazy: the registry loads plugins, coordinates must not
-
-        _get_plugins = get_plugins
-    return _get_plugins()
-
-
-_get_plugins: Callable[[], Plugins] | None = None
 
 
 def is_valid_host(host: str) -> bool:
@@ -433,11 +402,11 @@ def describe(
     A host no provider owns takes ``inferred`` (what :func:`resolve` inferred from the URL's shape), else the
     provider its name hints at; the answer then says ``"inferred": true`` and has no API URL.
     """
-    provider = _provider_for(coord.host, extra_hosts, plugins)
+    registry = _providers(plugins)
+    provider = _provider_for(coord.host, extra_hosts, registry)
     guessed = False
     if provider is None:
         if inferred is None:
-            registry = (plugins if plugins is not None else _default_plugins()).providers
             found, _, _, guessed_here = _unowned(registry, coord.host, [*coord.owner.split("/"), coord.name])
             inferred = found if guessed_here else None
         provider, guessed = inferred, inferred is not None

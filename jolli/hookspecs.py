@@ -25,7 +25,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from jolli.registry import ProviderRegistry, SourceTypeRegistry
+    from jolli.registries import ProviderRegistry, SourceTypeRegistry
     from jolli.source_type import SourceType
 
 hookspec = pluggy.HookspecMarker("jolli")

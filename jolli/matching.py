@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jolli.errors import Ambiguous, InvalidInput, NoMatch
+from jolli.errors import Ambiguous, NoMatch
+from jolli.repo_coordinate import RepoCoordinate
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,10 @@ class IntegrationScope:
 
 
 def split_repo(repo: Any) -> tuple[str, str, str]:
-    """``(host, owner, name)`` of a ``RepoCoordinate`` or a canonical ``host/owner/repo`` string."""
-    if not isinstance(repo, str):
-        return repo.host, repo.owner, repo.name
-    host, _, rest = repo.partition("/")
-    owner, _, name = rest.rpartition("/")
-    if not host or not owner or not name:
-        raise InvalidInput(
-            f"repo {repo!r} is not a coordinate: expected host/owner/repo, e.g. github.com/org/backend",
-            fields={"repo": ["must be host/owner/repo"]},
-        )
-    return host, owner, name
+    """``(host, owner, name)`` of a ``RepoCoordinate`` or a canonical ``host/owner/repo`` string
+    (:meth:`RepoCoordinate.of <jolli.repo_coordinate.RepoCoordinate.of>`)."""
+    coord = RepoCoordinate.of(repo)
+    return coord.host, coord.owner, coord.name
 
 
 def _id_order(scope: IntegrationScope) -> tuple[int, int, str]:

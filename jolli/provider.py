@@ -16,7 +16,7 @@ from jolli.credential import TOKEN, BasicCredential, Credential, CredentialKind,
 from jolli.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jolli.coordinates import RepoCoordinate
+    from jolli.repo_coordinate import RepoCoordinate
 
 ZERO_SHA = "0" * 40
 

@@ -1,4 +1,4 @@
-"""The plugin manager and the registries of contributed things (source types, providers).
+"""The plugin manager: loads the plugins, builds the registries (:mod:`jolli.registries`), calls the hooks.
 
 Plugins are modules (or objects) registered under the entry-point group ``jolli``; the built-in
 providers and source types are declared the same way in jolli's own ``setup.cfg``. Loading is lazy and
@@ -290,6 +290,16 @@ class Plugins:
         """
         self._registries()
         return self.pm.hook
+
+    # --- hooks, typed (callers and mypy see a real API instead of ``hook.jolli_*``) -----------------
+    def process_space(self, *, space_id: int, event: Any, changes: Any) -> list[dict[str, Any] | None]:
+        """Call every ``jolli_process_space`` implementation for one space, the last registered first;
+        their results in call order (an exception from one propagates: the space failed)."""
+        if self._built is None:
+            self._registries()
+        results: list[dict[str, Any] | None] = self.pm.hook.jolli_process_space(
+            space_id=space_id, event=event, changes=changes)
+        return results
 
     def source_type(self, name: str) -> SourceType:
         """The source type ``name`` or :class:`NotAvailable`."""

@@ -318,6 +318,23 @@ def test_registration_hooks_go_through_pluggy_and_are_traced(monkeypatch: pytest
     assert plugins.describe()["hooks"]["jolli_register_source_types"] == ["git", "notes"]
 
 
+# --- typed hook calls --------------------------------------------------------------------------------
+def test_process_space_calls_every_implementation_the_last_registered_first() -> None:
+    plugins = Plugins(load_entry_points=False)
+
+    @hookimpl
+    def jolli_process_space(space_id: int) -> dict[str, int]:
+        return {"first": space_id}
+
+    @hookimpl
+    def second(space_id: int, changes: object) -> dict[str, object]:
+        return {"second": space_id, "changes": changes}
+
+    assert plugins.register(plugin_of(jolli_process_space=jolli_process_space), "first")
+    assert plugins.register(plugin_of(jolli_process_space=second), "second")
+    assert plugins.process_space(space_id=5, event=None, changes="c") == [{"second": 5, "changes": "c"}, {"first": 5}]
+
+
 # --- name clashes between third-party plugins -----------------------------------------------------------
 def test_two_third_party_plugins_with_one_name_get_neither(test_dist: Path, srht_dist: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:

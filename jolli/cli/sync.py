@@ -24,8 +24,7 @@ from jolli.cli.output import EXIT_INPUT, emit_json, fail
 def sync(name: str, as_json: bool, server: str | None) -> None:
     """Check source NAME now; report the cursor of its mount here, if it has one."""
     from jolli.cli.source import load_local, sources_file
-    from jolli.local import linking
-    from jolli.local import source_status
+    from jolli.local import linking, source_status
 
     with cli_errors():
         named = source_status.find(source_status.local_views(load_local(sources_file()).config), name)

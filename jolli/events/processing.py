@@ -99,9 +99,8 @@ class Heartbeat:
 
 
 def default_hook_caller() -> HookCaller:
-    """The plugin hook relay's ``jolli_process_space`` (every registered implementation)."""
-    caller: HookCaller = get_plugins().hook.jolli_process_space
-    return caller
+    """Every registered ``jolli_process_space`` implementation (:meth:`jolli.registry.Plugins.process_space`)."""
+    return get_plugins().process_space
 
 
 class JobProcessor:

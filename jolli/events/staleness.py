@@ -33,6 +33,7 @@ from jolli.events.status import EventKind, EventStatus
 from jolli.events.tables import SourceEvent
 from jolli.provider import CompareResult
 from jolli.registry import get_plugins
+from jolli.repo_coordinate import RepoCoordinate
 from jolli.source_type import ChangeSet
 from jolli.store import sql as raw
 from jolli.store.models import Integration, Source
@@ -236,15 +237,11 @@ def provider_client(source: Source) -> tuple[Any, Any] | None:
     integration = Integration.get_or_none(Integration.id == source.integration_id)
     if integration is None:
         return None
-    from jolli.coordinates import RepoCoordinate
     from jolli.integration_ref import ref_of
 
     ref = ref_of(integration)
     provider = get_plugins().provider(ref.provider)
-    from jolli.matching import split_repo
-
-    host, owner, name = split_repo(source.repo)
-    return provider.client(ref), RepoCoordinate(host=host, owner=owner, name=name)
+    return provider.client(ref), RepoCoordinate.of(source.repo)
 
 
 def _compare(source: Source, cursor: str, head: str,
