@@ -1,81 +1,25 @@
-"""The seed's contracts, defined once: typed records and the marshmallow schemas that give their JSON form.
+"""The seed's contracts, defined once: the marshmallow schemas of a source, a space's link to a source, an
+integration and an entry of the local sources file.
 
 JSON names are camelCase (``integrationId``, ``createdAt``); times are UTC ISO 8601. The API, the store
-and the CLI all use these; request-specific schemas (create/patch) derive from them in ``jolli.api``.
+and the CLI all use these; request-specific schemas (create/patch) derive from them in ``jolli.api``, the
+sources file's strict shape in :mod:`jolli.local.schema`. The patterns they check are :mod:`jolli.formats`'.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from jolli.coordinates import COORDINATE_RE
+from jolli.formats import NAME_HINT, NAME_RE
+from jolli.repo_coordinate import COORDINATE_RE
+
+__all__ = ["MAX_ID", "NAME_HINT", "NAME_RE", "REPO_HINT", "IntegrationSchema", "LocalSourceConfigSchema",
+           "LocalSourceEntrySchema", "SourceCursorSchema", "SourceSchema", "SpaceSourceSchema", "StrictSchema",
+           "json_names", "repo_field", "storable_text", "text_problem"]
 
 REPO_HINT = "a repo coordinate host/owner/repo, e.g. github.com/org/backend"
-NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z"
-NAME_HINT = "1-128 characters: letters, digits, '.', '_' or '-', starting with a letter or digit"
-
-
-# --- records ---------------------------------------------------------------------------------------
-@dataclass
-class SourceCursor:
-    value: str
-    updated_at: datetime
-
-
-@dataclass
-class Source:
-    id: int
-    name: str
-    type: str
-    repo: str | None = None
-    branch: str | None = None
-    integration_id: int | None = None
-    enabled: bool = True
-    cursor: SourceCursor | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
-@dataclass
-class SpaceSource:
-    space_id: int
-    source_id: int
-    jrn_pattern: str | None = None
-    enabled: bool = True
-    created_at: datetime | None = None
-
-
-@dataclass
-class Integration:
-    id: int
-    provider: str
-    host: str
-    owner: str | None = None  # None: the whole host
-    repos: list[str] | None = None  # selected repos (canonical); None: every repo under host/owner
-    name: str | None = None
-    installation_id: str | None = None
-    api_base_url: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
-@dataclass
-class LocalSourceEntry:
-    mount_path: str
-    type: str = "git"
-    repo: str | None = None
-    branch: str | None = None
-
-
-@dataclass
-class LocalSourceConfig:
-    version: int = 1
-    mounts: dict[str, LocalSourceEntry] = field(default_factory=dict)
-    virtual_sources: dict[str, LocalSourceEntry] = field(default_factory=dict)
 
 
 # --- schemas ---------------------------------------------------------------------------------------
@@ -99,6 +43,12 @@ def storable_text(value: str) -> None:
     problem = text_problem(value)
     if problem:
         raise ValidationError(problem)
+
+
+def json_names(*schemas: type[Schema]) -> dict[str, str]:
+    """Python name -> JSON name (its ``data_key``) of every field the ``schemas`` load under another name."""
+    return {name: field.data_key for schema in schemas for name, field in schema().fields.items()
+            if field.data_key and field.data_key != name and not field.dump_only}
 
 
 class StrictSchema(Schema):
@@ -162,10 +112,6 @@ class LocalSourceEntrySchema(StrictSchema):
     repo = repo_field()
     branch = fields.String(allow_none=True)
 
-    @post_load
-    def make(self, data: dict[str, Any], **_: Any) -> LocalSourceEntry:
-        return LocalSourceEntry(**data)
-
 
 class LocalSourceConfigSchema(StrictSchema):
     version = fields.Integer(required=True, validate=validate.Equal(1, error="must be 1"))
@@ -174,7 +120,3 @@ class LocalSourceConfigSchema(StrictSchema):
         keys=fields.String(), values=fields.Nested(LocalSourceEntrySchema), data_key="virtualSources",
         load_default=dict,
     )
-
-    @post_load
-    def make(self, data: dict[str, Any], **_: Any) -> LocalSourceConfig:
-        return LocalSourceConfig(**data)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from jolli.contracts import Integration
 from jolli.coordinates import RepoCoordinate
 from jolli.errors import Ambiguous, InvalidInput, NoMatch
 from jolli.matching import IntegrationIndex, IntegrationScope
@@ -112,8 +113,8 @@ def test_many_integrations_still_find_the_one() -> None:
 
 
 def test_scopes_build_from_integration_records() -> None:
-    record = Integration(id=4, provider="gitlab", host="gitlab.com", owner="group",
-                         repos=["gitlab.com/group/app"], name="ci")
+    record = SimpleNamespace(id=4, provider="gitlab", host="gitlab.com", owner="group",
+                             repos=["gitlab.com/group/app"], name="ci")
     index = IntegrationIndex([IntegrationScope.from_record(record)])
     assert index.match("gitlab.com/group/app") == IntegrationScope(
         id=4, provider="gitlab", host="gitlab.com", owner="group", repos=frozenset({"gitlab.com/group/app"}),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jolli.api.schemas import IntegrationCreateSchema
+from jolli.contracts import LocalSourceEntrySchema, SourceSchema, SpaceSourceSchema, json_names
 from jolli.coordinates import RepoCoordinate
 from jolli.errors import Conflict, InvalidInput, NoMatch, NotAvailable
 from jolli.matching import IntegrationIndex, IntegrationScope
@@ -16,12 +18,8 @@ from jolli.registry import get_plugins
 from jolli.source_type import SourceType
 from jolli.store.models import Integration, Org
 
-#: Python names used by plugins and marshmallow -> JSON names in error messages.
-JSON_NAMES = {"integration_id": "integrationId", "source_id": "sourceId", "jrn_pattern": "jrnPattern",
-              "installation_id": "installationId", "api_base_url": "apiBaseUrl",
-              "webhook_secret": "webhookSecret", "access_token": "accessToken", "mount_path": "mountPath",
-              "credential_kind": "credentialKind", "app_id": "appId", "private_key": "privateKey",
-              "app_password": "appPassword", "token_expires_at": "tokenExpiresAt"}
+#: Python names used by plugins and marshmallow -> JSON names in error messages (the schemas' ``data_key``s).
+JSON_NAMES = json_names(SourceSchema, SpaceSourceSchema, IntegrationCreateSchema, LocalSourceEntrySchema)
 
 
 def json_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:

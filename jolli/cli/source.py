@@ -26,8 +26,8 @@ from jolli.cli.output import EXIT_INPUT, emit_json, fail, table, warn
 from jolli.local.source_ops import Say
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jolli.local.sources_file import Edit, Loaded, SourcesFile
     from jolli.local.source_status import SourceView
+    from jolli.local.sources_file import Edit, Loaded, SourcesFile
 
 #: Where the operations of :mod:`jolli.local.source_ops` tell the user what they did (stderr).
 SAY = Say(note=note, warn=warn)
@@ -223,8 +223,7 @@ def link(name: str, integration_id: int | None, field_items: tuple[str, ...], se
 # --- list and show ---------------------------------------------------------------------------------------
 def _with_server(views: list[SourceView], config: Any, server: str | None, local_only: bool) -> None:
     from jolli.client import ApiError
-    from jolli.local import linking
-    from jolli.local import source_status
+    from jolli.local import linking, source_status
 
     settings = None if local_only else server_settings(server)
     found, error = None, None
@@ -284,8 +283,7 @@ def show(name: str, as_json: bool, server: str | None) -> None:
     (asked of git), remote matches the repo, server reachable, on the server, integration linked.
     """
     from jolli.errors import JolliError
-    from jolli.local import linking
-    from jolli.local import source_status
+    from jolli.local import linking, source_status
     from jolli.registry import get_plugins
 
     with cli_errors():
@@ -327,8 +325,7 @@ def show(name: str, as_json: bool, server: str | None) -> None:
 def _covering_integrations(views: list[SourceView], settings: Any) -> None:
     """For server sources linked to no integration: ask the server whether one covers the repo anyway."""
     from jolli.errors import Ambiguous
-    from jolli.local import linking
-    from jolli.local import source_status
+    from jolli.local import linking, source_status
 
     for view in views:
         if view.kind != "virtual" and view.integration_id is None and view.repo and "onServer" in view.checks:

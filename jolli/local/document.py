@@ -12,19 +12,12 @@ import re
 from typing import Any
 
 from jolli import json_input
-from jolli.local.records import (
-    COORDINATE_PATTERN,
-    NAME_PATTERN,
-    SOURCE_ID_PATTERN,
-    VERSION,
-    Config,
-    Entry,
-    LocalConfigError,
-)
+from jolli.formats import NAME_RE, SOURCE_ID_RE
+from jolli.local.records import VERSION, Config, Entry, LocalConfigError
+from jolli.repo_coordinate import COORDINATE_RE as _COORDINATE
 
-_NAME = re.compile(NAME_PATTERN)
-_COORDINATE = re.compile(COORDINATE_PATTERN)
-_SOURCE_ID = re.compile(SOURCE_ID_PATTERN)
+_NAME = re.compile(NAME_RE)
+_SOURCE_ID = re.compile(SOURCE_ID_RE)
 _ENTRY_KEYS = {"mountPath", "type", "repo", "branch"}
 
 

@@ -3,8 +3,8 @@
 ``jolli source list`` must start fast, and importing marshmallow alone costs tens of milliseconds, so
 the records and the quick check of a well-formed file live here; the marshmallow schemas in
 :mod:`jolli.local.schema` (built on :mod:`jolli.contracts`) stay the definition of the format and are
-used for every write and whenever the quick check is not sure. ``tests/local/test_document.py`` checks
-that both agree and that the patterns below are the contracts' own.
+used for every write and whenever the quick check is not sure. Both check the same patterns
+(:mod:`jolli.formats`); ``tests/local/test_document.py`` checks that they agree.
 """
 
 from __future__ import annotations
@@ -15,12 +15,6 @@ from dataclasses import dataclass, field
 from jolli.errors import InvalidInput
 
 VERSION = 1
-#: ``jolli.contracts.NAME_RE`` (a source name).
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z"
-#: ``jolli.coordinates.COORDINATE_RE`` (a canonical repo coordinate).
-COORDINATE_PATTERN = r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+/[a-zA-Z0-9._-]+\Z"
-#: A key of ``mounts``: a server source id.
-SOURCE_ID_PATTERN = r"^[1-9][0-9]{0,18}\Z"
 
 
 @dataclass

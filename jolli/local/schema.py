@@ -13,7 +13,8 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate
 
 from jolli.contracts import NAME_HINT, NAME_RE, LocalSourceConfigSchema, LocalSourceEntrySchema
-from jolli.local.records import SOURCE_ID_PATTERN, VERSION, Config, Entry, LocalConfigError
+from jolli.formats import SOURCE_ID_RE
+from jolli.local.records import VERSION, Config, Entry, LocalConfigError
 
 
 def _absolute(value: str) -> None:
@@ -36,7 +37,7 @@ class MountEntrySchema(VirtualEntrySchema):
 
 class SourcesFileSchema(LocalSourceConfigSchema):
     mounts = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(SOURCE_ID_PATTERN, error="must be a server source id (1, 2, ...)")),
+        keys=fields.String(validate=validate.Regexp(SOURCE_ID_RE, error="must be a server source id (1, 2, ...)")),
         values=fields.Nested(MountEntrySchema),
         load_default=dict,
     )

@@ -36,7 +36,7 @@ class Say:
 
 # --- checks ------------------------------------------------------------------------------------------
 def check_name(name: str) -> None:
-    from jolli.contracts import NAME_HINT, NAME_RE
+    from jolli.formats import NAME_HINT, NAME_RE
 
     if not re.match(NAME_RE, name):
         raise InvalidInput(f"source name {name!r} is not valid: it must be {NAME_HINT}", fields={"name": [NAME_HINT]})

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jolli.contracts import NAME_HINT, NAME_RE
-from jolli.coordinates import COORDINATE_RE
+from jolli.formats import NAME_HINT, NAME_RE
 from jolli.local.document import is_legacy as is_legacy
 from jolli.local.records import Config, Entry
+from jolli.repo_coordinate import COORDINATE_RE
 
 KNOWN_FIELDS = {"type", "path", "sourceId", "repo", "branch"}
 _NAME = re.compile(NAME_RE)

@@ -13,8 +13,8 @@ import re
 import secrets
 from datetime import timedelta
 
-from jolli.contracts import NAME_HINT, NAME_RE
 from jolli.errors import InvalidInput
+from jolli.formats import NAME_HINT, NAME_RE
 from jolli.store import sql as raw
 from jolli.store.models import ApiToken, Org, utcnow
 

@@ -7,16 +7,17 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jolli import contracts, coordinates
-from jolli.local import records
+from jolli import contracts, formats, repo_coordinate
+from jolli.local import document, schema
 from jolli.local.document import quick_config
 from jolli.local.records import LocalConfigError
 from jolli.local.schema import dump_config, load_with_schema
 
 
 def test_the_patterns_are_the_contracts_own():
-    assert records.NAME_PATTERN == contracts.NAME_RE
-    assert coordinates.COORDINATE_RE.pattern == records.COORDINATE_PATTERN
+    assert document._NAME.pattern is formats.NAME_RE is contracts.NAME_RE is schema.NAME_RE
+    assert document._SOURCE_ID.pattern is formats.SOURCE_ID_RE is schema.SOURCE_ID_RE
+    assert document._COORDINATE is repo_coordinate.COORDINATE_RE is contracts.COORDINATE_RE
 
 
 good_names = st.sampled_from(["backend", "web.app", "a_b-c", "12", "x" * 128])
