@@ -7,4 +7,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
 .venv/bin/ruff check jolli providers plugins tests bench examples
 .venv/bin/mypy jolli providers plugins
+.venv/bin/lint-imports --no-cache  # the layers (setup.cfg, [importlinter]; docs/architecture.md)
 .venv/bin/python -m pytest -q "$@"
