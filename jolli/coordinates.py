@@ -157,7 +157,7 @@ def resolve(
         _reject(raw, "expected owner/repo after the host")
     # The host's provider decides the path shapes; an alias is folded into its host; other hosts get the
     # provider their shape implies (inferred), else the generic shapes.
-    registry = _providers(plugins)
+    registry = (plugins if plugins is not None else get_plugins()).providers  # inline: the hot path
     provider = registry.for_host(host)
     if provider is None and extra_hosts:
         provider = _extra_provider(registry, host, extra_hosts)
