@@ -6,6 +6,10 @@ scp-like addresses and browser links and returns the canonical coordinate, or ra
 Which path shapes a host has (nested groups, ``/scm/...``, ``/-/tree/...``) is the business of the
 provider that owns the host (:meth:`jolli.provider.GitProvider.split_path`); unknown hosts get the flat
 ``owner/repo`` shape plus the browser suffixes every forge shares.
+
+Every function takes the providers it knows from ``plugins=`` (a :class:`jolli.registry.Plugins`), else
+from the process-wide manager; the value itself, :class:`RepoCoordinate`, lives in the leaf
+:mod:`jolli.repo_coordinate` (re-exported here, the path plugins use).
 """
 
 from __future__ import annotations
