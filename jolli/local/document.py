@@ -18,6 +18,8 @@ from jolli.repo_coordinate import COORDINATE_RE as _COORDINATE
 
 _NAME = re.compile(NAME_RE)
 _SOURCE_ID = re.compile(SOURCE_ID_RE)
+#: The JSON names the schemas (:mod:`jolli.local.schema`) define; ``tests/local/test_document.py`` compares them.
+_FILE_KEYS = {"version", "mounts", "virtualSources"}
 _ENTRY_KEYS = {"mountPath", "type", "repo", "branch"}
 
 
@@ -85,7 +87,7 @@ def _quick_entry(raw: Any, with_name: bool) -> Entry | None:
 
 def quick_config(data: Any) -> Config | None:
     """The config of a plainly valid version 1 document, or ``None`` when the schemas must decide."""
-    if not isinstance(data, dict) or not set(data) <= {"version", "mounts", "virtualSources"}:
+    if not isinstance(data, dict) or not set(data) <= _FILE_KEYS:
         return None
     if type(data.get("version")) is not int or data["version"] != VERSION or duplicate_keys(data):
         return None

@@ -20,6 +20,15 @@ def test_the_patterns_are_the_contracts_own():
     assert document._COORDINATE is repo_coordinate.COORDINATE_RE is contracts.COORDINATE_RE
 
 
+def test_the_quick_reader_knows_the_fields_the_schemas_define():
+    def json_keys(entry_schema: Any) -> set[str]:
+        return {field.data_key or name for name, field in entry_schema().fields.items()}
+
+    assert json_keys(schema.VirtualEntrySchema) == document._ENTRY_KEYS == json_keys(contracts.LocalSourceEntrySchema)
+    assert json_keys(schema.MountEntrySchema) == document._ENTRY_KEYS | {"name"}
+    assert json_keys(schema.SourcesFileSchema) == document._FILE_KEYS
+
+
 good_names = st.sampled_from(["backend", "web.app", "a_b-c", "12", "x" * 128])
 bad_names = st.sampled_from(["", "bad name", "-dash", "x" * 129])
 good_entry = st.fixed_dictionaries(
