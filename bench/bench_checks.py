@@ -177,8 +177,8 @@ def _latency(store: str, pushes: int = 200) -> dict[str, float]:
 
 def _sweep_until(settings: Any, stop: Any, mock: Any) -> None:
     """What a worker's check thread does: sweep the due checks, look again shortly, until ``stop``."""
+    from jolli.events.check_process import CHECK_PAUSE
     from jolli.events.checker import Checker
-    from jolli.events.worker import CHECK_PAUSE
     from jolli.store.db import database
 
     checker = Checker(settings, "bench-checks")

@@ -86,8 +86,8 @@ def sync_source(source_id: int) -> dict[str, Any]:
     from jolli.events.checker import check_source, client_for, record
     from jolli.events.checks import CheckResult, Outcome
     from jolli.events.config import EventSettings
+    from jolli.events.leases import worker_name
     from jolli.events.status import Origin
-    from jolli.events.worker import worker_name
 
     org = current_org()
     row = get_source(source_id, org)

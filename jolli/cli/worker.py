@@ -71,7 +71,7 @@ def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_secon
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if checks_only:
-        from jolli.events.worker import run_checks
+        from jolli.events.check_process import run_checks
 
         click.echo("jolli worker: checks only", err=True)
         run_checks(settings, stop)

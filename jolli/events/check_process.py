@@ -26,12 +26,40 @@ log = logging.getLogger(__name__)
 NICENESS = 10
 #: Seconds between restarts of a check process that died.
 RESTART_SECONDS = 5.0
+#: The shortest rest of the check thread between sweeps (checks due meanwhile wait for the next sweep).
+CHECK_PAUSE = 1.0
+
+
+def run_checks(settings: EventSettings, stop: threading.Event) -> None:
+    """The checking loop of a worker process: sweep the due source checks, sleep until the next is due
+    (at least ``poll_seconds``, at most 30 s), until ``stop``."""
+    from jolli.events import checks
+    from jolli.events.checker import Checker
+    from jolli.events.leases import worker_name
+    from jolli.store.db import database
+
+    checker = Checker(settings, worker_name(99))
+    try:
+        while not stop.is_set():
+            try:
+                checker.sweep(stop)
+                due = checks.next_due()
+            except Exception as exc:  # noqa: BLE001 - a lost database must not end the checks
+                log.warning("checks %s: %s: %s; retrying", checker.name, type(exc).__name__, exc)
+                due = None
+            finally:
+                if not database.is_closed():
+                    database.close()
+            wait = 30.0 if due is None else due - checks.now_seconds()
+            stop.wait(min(30.0, max(CHECK_PAUSE, settings.poll_seconds, wait)))
+    finally:
+        if not database.is_closed():
+            database.close()
 
 
 def run_child(database_url: str, settings: EventSettings, parent: int, niceness: int = NICENESS,
               log_level: int = logging.INFO) -> None:
     """The check process: open the database, lower its priority, sweep until SIGTERM/SIGINT or the parent ends."""
-    from jolli.events.worker import run_checks
     from jolli.store.db import open_database
 
     if not logging.getLogger().handlers:  # spawned: log as the worker does, to stderr

@@ -8,11 +8,19 @@ same transaction, so a worker that lost its lease (paused too long, partitioned)
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from datetime import datetime, timedelta
 
 from jolli.events.tables import SourceLease
 from jolli.store import sql as raw
 from jolli.store.models import utcnow
+
+
+def worker_name(index: int = 0) -> str:
+    """A holder identity unique to this process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{index}:{secrets.token_hex(3)}"
 
 
 def branch_key(branch: str | None) -> str:

@@ -9,15 +9,13 @@ and another worker takes the jobs over.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from jolli.events import jobs, leases
 from jolli.events.config import EventSettings
+from jolli.events.leases import worker_name
 from jolli.events.processing import HookCaller, JobProcessor, JobResult
 from jolli.events.status import JobStatus
 from jolli.store.db import database
@@ -26,13 +24,6 @@ from jolli.store.sql import write_tx
 
 log = logging.getLogger(__name__)
 
-#: The shortest rest of the check thread between sweeps (checks due meanwhile wait for the next sweep).
-CHECK_PAUSE = 1.0
-
-
-def worker_name(index: int = 0) -> str:
-    """A holder identity unique to this process and thread."""
-    return f"{socket.gethostname()}:{os.getpid()}:{index}:{secrets.token_hex(3)}"
 
 
 class Worker:
@@ -104,31 +95,6 @@ class Worker:
             if not database.is_closed():
                 database.close()
         return done
-
-
-def run_checks(settings: EventSettings, stop: threading.Event) -> None:
-    """The checking loop of a worker process: sweep the due source checks, sleep until the next is due
-    (at least ``poll_seconds``, at most 30 s), until ``stop``."""
-    from jolli.events import checks
-    from jolli.events.checker import Checker
-
-    checker = Checker(settings, worker_name(99))
-    try:
-        while not stop.is_set():
-            try:
-                checker.sweep(stop)
-                due = checks.next_due()
-            except Exception as exc:  # noqa: BLE001 - a lost database must not end the checks
-                log.warning("checks %s: %s: %s; retrying", checker.name, type(exc).__name__, exc)
-                due = None
-            finally:
-                if not database.is_closed():
-                    database.close()
-            wait = 30.0 if due is None else due - checks.now_seconds()
-            stop.wait(min(30.0, max(CHECK_PAUSE, settings.poll_seconds, wait)))
-    finally:
-        if not database.is_closed():
-            database.close()
 
 
 def run_workers(settings: EventSettings, concurrency: int, stop: threading.Event, *, once: bool = False,
