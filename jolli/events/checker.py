@@ -257,8 +257,7 @@ def client_for(due: DueCheck, settings: EventSettings, factory: Callable[[Source
     ``clients`` caches one client per integration."""
     if due.integration_id is None or not due.repo or mirror_path(settings.git_mirrors, due.repo):
         return None
-    from jolli.coordinates import RepoCoordinate
-    from jolli.matching import split_repo
+    from jolli.repo_coordinate import RepoCoordinate
 
     cache = {} if clients is None else clients
     if due.integration_id not in cache:
@@ -269,8 +268,7 @@ def client_for(due: DueCheck, settings: EventSettings, factory: Callable[[Source
     client = cache[due.integration_id]
     if client is None:
         return None
-    host, owner, name = split_repo(due.repo)
-    return client, RepoCoordinate(host=host, owner=owner, name=name)
+    return client, RepoCoordinate.of(due.repo)
 
 
 def _no_rate_limit_retries(client: Any) -> None:
