@@ -118,10 +118,16 @@ def push(path: str) -> MakeRequest:
     return make
 
 
-def seed(url: str, other_sources: int = 0) -> int:
+def seed(url: str, other_sources: int = 0, past_events: int = 10_000) -> int:
+    """The org, its integration, ``other_sources`` other sources, and ``past_events`` finished events of one
+    of them: a database in service. (On PostgreSQL a connection plans its foreign-key checks once, when
+    it first makes them; against an empty event table that plan reads the whole table, and each delivery
+    then costs more than the one before until the table is analysed. A database in service has events and
+    statistics; an empty one measured from its first delivery would measure that instead.)"""
+    from jolli.store import sql as raw
     from jolli.store.db import close_database, open_database
     from jolli.store.migrate import upgrade
-    from jolli.store.models import Integration, Org, Source, Space, SpaceSource
+    from jolli.store.models import Integration, Org, Source, Space, SpaceSource, utcnow
 
     database = open_database(url)
     upgrade(database)
@@ -133,7 +139,20 @@ def seed(url: str, other_sources: int = 0) -> int:
     source = Source.create(org=org, name="app", type="git", repo="github.com/bench/app", branch="main")
     for i in range(3):
         SpaceSource.create(space=Space.create(org=org, name=f"s{i}"), source=source)
-    database.execute_sql("ANALYZE source")  # statistics on the sources, as a database in service has them
+    past = Source.create(org=org, name="past", type="git", repo="github.com/bench/past", branch="main")
+    now = raw.naive(utcnow())
+    names = ["org_id", "source_id", "integration_id", "event_jrn", "head_sha", "repo", "branch", "affected_space_ids",
+             "version", "origin", "kind", "forced", "status", "received_at"]
+    with raw.write_tx():
+        raw.insert_many("source_event", names, [
+            (org.id, past.id, integration.id, "jrn::path:/home/bench/past", f"{n:040x}", past.repo, "main", "[]", 2,
+             "webhook", "push", False, "processed", now) for n in range(past_events)])
+        raw.execute("INSERT INTO event_job (org_id, kind, event_id, dedupe_key, source_id, branch_key, status, "
+                    "run_after, takeovers, failures, created_at, updated_at) SELECT org_id, 'event', id, "
+                    "'event:' || id, source_id, 'main', 'done', received_at, 0, 0, received_at, received_at "
+                    "FROM source_event")
+    for table in ("source", "source_event", "event_job"):  # statistics, as a database in service has them
+        database.execute_sql(f"ANALYZE {table}")
     close_database()
     return int(integration.id)
 
