@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from jolli.api.bodies import load
+from jolli.api.rest import load
 from jolli.console import session
 from jolli.errors import JolliError
 from jolli.store.models import Org, utcnow
