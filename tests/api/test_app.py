@@ -201,3 +201,20 @@ def test_plugin_blueprints_smorest_or_plain_are_served_and_documented(monkeypatc
     assert "200" in paths["/api/reports/{report_id}"]["get"]["responses"]
     assert "401" in paths["/api/reports/{report_id}"]["get"]["responses"]
     assert paths["/api/plain"]["get"]["summary"] == "A plain Flask view"
+
+
+def test_request_parsing_answers_jolli_problems_never_422(api: Api) -> None:
+    """Bodies and query strings go through flask-smorest (webargs) under jolli's rules: every refusal is a 400
+    (or 415) problem naming what is wrong, never webargs' 422."""
+    body = assert_problem(api.post("/api/spaces", {"name": "docs", "colour": "red"}), 400, "colour")
+    assert "this endpoint accepts only name" in body["errors"]["colour"][0]
+    assert_problem(api.post("/api/spaces", {"name": "docs", "mountPath": "/srv"}), 400, "mountPath", "mount")
+    assert_problem(api.post("/api/spaces", {"name": "do\x00cs"}), 400, "name", "NUL")
+    assert_problem(api.post("/api/spaces"), 400, "_body", "needs a JSON object body")
+    assert_problem(api.post("/api/spaces", [1, 2]), 400, "_body", "must be a JSON object")
+    assert_problem(api.post("/api/spaces", data=b'{"name": "docs"}', headers={"Content-Type": "text/plain"}), 415)
+    assert_problem(api.get("/api/spaces?limit=1&limit=2"), 400, "limit", "once")
+    assert_problem(api.get("/api/spaces?colour=red"), 400, "colour", "accepts only")
+    assert_problem(api.get("/api/spaces?limit=0"), 400, "limit")
+    sid = api.created("/api/sources", {"name": "web", "type": "git", "repo": "github.com/acme/web"})["id"]
+    assert_problem(api.post(f"/api/sources/{sid}/sync", {"colour": 1}), 400, "colour")  # an optional body
