@@ -19,16 +19,16 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import flask
 import flask_smorest
 from apispec import BasePlugin
 from flask import Flask, Request
-from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 from webargs.flaskparser import FlaskParser
 
 from jolli import __version__
 from jolli.api.auth import is_public
-from jolli.api.errors import PROBLEM_MIME, _http_error, register_error_handlers
+from jolli.api.errors import PROBLEM_MIME, register_error_handlers
 from jolli.api.schemas import ProblemSchema
 from jolli.contracts import text_problem
 from jolli.errors import InvalidInput
@@ -191,17 +191,15 @@ class Api(flask_smorest.Api):
         self.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
 
     def _register_error_handlers(self) -> None:
+        """jolli's handlers in place of flask-smorest's (which would answer ``{"code", "status", "message"}``)."""
         register_error_handlers(self._app)
-
-    def handle_http_exception(self, error: Any) -> ResponseReturnValue:
-        return _http_error(error)
 
     def _register_responses(self) -> None:
         for code, text in STATUS_TEXT.items():
             self.spec.components.response(HTTPStatus(code).name, {
                 "description": text, "content": {PROBLEM_MIME: {"schema": self.ERROR_SCHEMA}}}, lazy=True)
 
-    def register_plain(self, blueprint: flask_smorest.Blueprint | Any) -> None:
+    def register_plain(self, blueprint: flask.Blueprint) -> None:
         """Document the routes of a plain Flask blueprint (already registered): each method with the first
         line of its view's docstring, answering 200."""
         for rule in self._app.url_map.iter_rules():
