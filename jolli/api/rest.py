@@ -186,7 +186,7 @@ class Api(flask_smorest.Api):
             "title": "jolli API", "version": __version__, "openapi_version": "3.0.3",
             "extra_plugins": [ProblemResponses()], "security": [{"bearer": []}],
             "info": {"description": "Sources, spaces, integrations and their bindings. Errors are RFC 9457 "
-                                    "problem details; lists are keyset-paginated with ?limit= and ?after="},
+                                    "problem details; lists are keyset-paginated with ?limit= and ?after=."},
         })
         self.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
 

@@ -146,7 +146,7 @@ def stamp(value: str | datetime | None) -> str:
         return "never"
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
         return parsed.strftime("%Y-%m-%d %H:%M:%S UTC")
