@@ -44,6 +44,20 @@ def patch_schema(base: type[Schema], name: str) -> type[Schema]:
 
 
 # --- errors and lists --------------------------------------------------------------------------------
+class CandidateSchema(Schema):
+    """An integration covering a repo, as told apart from the others covering it (``IntegrationScope.describe``)."""
+
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    provider = fields.String()
+    host = fields.String()
+    owner = fields.String(allow_none=True)
+    scope = fields.String(metadata={"description": "what it covers, in words (owner acme, all repos)"})
+    repos = fields.List(fields.String(), allow_none=True)
+    verdict = fields.String(metadata={"description": "explain only: chosen, tied or set-aside"})
+    rule = fields.String(metadata={"description": "explain only: the rule that chose it or set it aside"})
+
+
 class ProblemSchema(Schema):
     """RFC 9457 problem details: the body of every error."""
 
@@ -51,9 +65,10 @@ class ProblemSchema(Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    instance = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
-    candidates = fields.List(fields.Dict(), metadata={"description": "integrations that fit (409 ambiguous)"})
+    instance = fields.String()
+    candidates = fields.List(fields.Nested(CandidateSchema),
+                             metadata={"description": "integrations that fit (409 ambiguous)"})
 
 
 class PageQuerySchema(StrictSchema):
@@ -303,6 +318,16 @@ class IntegrationPatchSchema(patch_schema(IntegrationCreateSchema, "IntegrationP
     )
 
 
+class ExplainSourceSchema(Schema):
+    """A source tracking the explained repo."""
+
+    id = fields.Integer()
+    name = fields.String()
+    branch = fields.String(allow_none=True)
+    integrationId = fields.Integer(allow_none=True)  # noqa: N815 - explain lists its sources in JSON names
+    linked = fields.Boolean(metadata={"description": "whether its integrationId is one of the org's integrations"})
+
+
 class ExplainSchema(Schema):
     """Which integration covers a repo, the credential a call would use, where its webhooks must come, and
     every integration on its host with the rule that chose or set it aside."""
@@ -314,10 +339,10 @@ class ExplainSchema(Schema):
         "description": "kind, owner, expiresAt, configured (and appId, installationId for an App); never a secret"})
     webhook_url = fields.String(data_key="webhookUrl", allow_none=True)
     webhook = fields.String(allow_none=True, metadata={"description": "how deliveries for the repo reach jolli"})
-    candidates = fields.List(fields.Dict(), metadata={
-        "description": "every integration on the repo's host: id, name, scope, verdict (chosen, tied, set-aside), rule"})
+    candidates = fields.List(fields.Nested(CandidateSchema),
+                             metadata={"description": "every integration on the repo's host, with its verdict and rule"})
     other_hosts = fields.Integer(data_key="otherHosts", metadata={"description": "integrations on other hosts"})
-    sources = fields.List(fields.Dict(), metadata={
+    sources = fields.List(fields.Nested(ExplainSourceSchema), metadata={
         "description": "the org's sources tracking the repo, and the integration each one's calls use"})
     problem = fields.String(allow_none=True, metadata={"description": "why no integration is chosen, if none is"})
 
