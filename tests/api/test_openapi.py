@@ -113,3 +113,17 @@ def test_check_answers_fit_the_document(api: Api, document: dict[str, Any]) -> N
         assert response.status_code == 200, response.get_json()
         answer_fits(document, path, method, response)
     assert api.get(f"/api/sources/{sid}").get_json()["check"]["nextCheckAt"].endswith("+00:00")
+
+
+def test_every_answer_with_a_body_has_its_schema(document: dict[str, Any]) -> None:
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            if method == "parameters":
+                continue
+            for status, response in op["responses"].items():
+                if "$ref" in response:
+                    response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                if status != "204":
+                    assert response.get("content"), (path, method, status)
+                    (media,) = response["content"].values()
+                    assert media["schema"], (path, method, status)
