@@ -3,7 +3,9 @@
 ``create_app`` opens the configured database (the shared peewee proxy), connects per request and closes
 in teardown, authenticates every ``/api`` call (:mod:`jolli.api.auth`), turns every error into problem
 details (:mod:`jolli.api.errors`) and registers each blueprint named in :mod:`jolli.api.blueprints`, in
-order and without a URL prefix: blueprints write full paths under ``/api/``.
+order and without a URL prefix: blueprints write full paths under ``/api/``. flask-smorest blueprints
+(:class:`jolli.api.rest.Blueprint`) are registered through its ``Api``, which documents them; a plain Flask
+blueprint is served too, its routes listed in the OpenAPI document by their docstrings.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+import flask_smorest
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from jolli.api.auth import authenticate
 from jolli.api.blueprints import BLUEPRINTS
-from jolli.api.errors import register_error_handlers
 from jolli.api.request import JolliRequest, StrictJSONProvider, limit_reads
+from jolli.api.rest import Api
 from jolli.api.schemas import MAX_ID
 from jolli.settings import AppSettings
 from jolli.store.db import database, open_database
@@ -55,12 +58,12 @@ def create_app(config: Mapping[str, Any] | None = None, settings: AppSettings | 
     app.url_map.converters["int"] = IdConverter
     open_database(app.config["DATABASE_URL"], settings.db_pool_size)
 
-    register_error_handlers(app)
+    api = Api(app)  # flask-smorest, and every error as problem details (jolli.api.errors)
     app.before_request(_connect)
     app.before_request(authenticate)
     app.teardown_request(_close)
     for target in BLUEPRINTS:
-        _register(app, target)
+        _register(app, api, target)
     from jolli.console import register_console
 
     register_console(app)  # the operations console under /console (its own sign-in and error pages)
@@ -70,11 +73,15 @@ def create_app(config: Mapping[str, Any] | None = None, settings: AppSettings | 
     return app
 
 
-def _register(app: Flask, target: str) -> None:
+def _register(app: Flask, api: Api, target: str) -> None:
     module_name, attr = target.split(":")
     blueprint: Blueprint = getattr(importlib.import_module(module_name), attr)
     before = {rule.rule for rule in app.url_map.iter_rules()}
-    app.register_blueprint(blueprint)
+    if isinstance(blueprint, flask_smorest.Blueprint):
+        api.register_blueprint(blueprint)
+    else:
+        app.register_blueprint(blueprint)
+        api.register_plain(blueprint)
     for rule in app.url_map.iter_rules():
         if rule.rule not in before and not rule.rule.startswith("/api/"):
             raise RuntimeError(

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from jolli.api.auth import current_org
-from jolli.api.bodies import load_body
 from jolli.api.integrations import get_integration, webhook_url
-from jolli.api.schemas import StrictSchema
+from jolli.api.rest import Blueprint
+from jolli.api.schemas import CheckStateSchema, StrictSchema, WebhookHealthSchema
 from jolli.api.sources import _cursor_value, get_source
-from jolli.api.spec import doc
 from jolli.errors import Conflict, InvalidInput, JolliError, NotAvailable
 
 bp = Blueprint("checks", __name__)
@@ -50,6 +48,13 @@ class IntervalSchema(StrictSchema):
                                     validate=validate.Range(min=5, max=7 * 24 * 3600))
 
 
+class IntegrationIntervalSchema(Schema):
+    """An integration's own interval between checks (``null``: the default)."""
+
+    integration_id = fields.Integer(data_key="integrationId")
+    interval_seconds = fields.Float(data_key="intervalSeconds", allow_none=True)
+
+
 class Throttled(JolliError):
     """The provider asked to slow down: this integration's checks are paused."""
 
@@ -62,13 +67,6 @@ class CheckFailed(JolliError):
     title = "Check failed"
 
 
-def _body() -> dict[str, Any]:
-    """The optional body of ``POST /sync`` (no body: ask the source type)."""
-    from flask import request
-
-    return load_body(SyncSchema()) if request.get_data(cache=True).strip() else {}
-
-
 def _reported(row: Any, value: str) -> str:
     """A reported cursor, validated by the source type like any cursor (errors name ``cursor``)."""
     try:
@@ -77,11 +75,18 @@ def _reported(row: Any, value: str) -> str:
         raise InvalidInput(f"cursor: {exc.message}", fields={"cursor": [exc.message]}) from None
 
 
-@bp.post("/api/sources/<int:source_id>/sync")
-@doc(summary="Check a source now", tag="sources", body=SyncSchema, responses={200: SyncResultSchema},
-     errors=(409, 422, 429, 502))
-def sync_source(source_id: int) -> dict[str, Any]:
-    """Ask where the source stands now (or take the cursor read from its mount) and store what is new."""
+@bp.post("/api/sources/<int:source_id>/sync", tags=["sources"])
+@bp.arguments(SyncSchema, location="optional_json", required=False)
+@bp.response(200, SyncResultSchema)
+@bp.alt_response(409, response="CONFLICT")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@bp.alt_response(429, response="TOO_MANY_REQUESTS")
+@bp.alt_response(502, response="BAD_GATEWAY")
+def sync_source(data: dict[str, Any], source_id: int) -> dict[str, Any]:
+    """Check a source now
+
+    Ask where the source stands now (or take the cursor read from its mount) and store what is new.
+    """
     from jolli.events import checks
     from jolli.events.checker import check_source, client_for, record
     from jolli.events.checks import CheckResult, Outcome
@@ -91,7 +96,6 @@ def sync_source(source_id: int) -> dict[str, Any]:
 
     org = current_org()
     row = get_source(source_id, org)
-    data = _body()
     reported = _reported(row, data["cursor"]) if "cursor" in data else None
     settings = EventSettings.from_env()
     holder = worker_name(98)
@@ -118,41 +122,50 @@ def sync_source(source_id: int) -> dict[str, Any]:
     if outcome.result == CheckResult.ERROR:
         raise CheckFailed(f"the check failed: {outcome.detail}")
     value = outcome.value or due.last_value or due.cursor
-    return SyncResultSchema().dump({"source_id": row.id, "result": str(outcome.result), "head": value,
-                                    "event_id": outcome.event_id, "origin": str(Origin.MANUAL),
-                                    "detail": outcome.detail})
+    return {"source_id": row.id, "result": str(outcome.result), "head": value, "event_id": outcome.event_id,
+            "origin": str(Origin.MANUAL), "detail": outcome.detail}
 
 
-@bp.put("/api/sources/<int:source_id>/check")
-@doc(summary="Set a source's check interval", tag="sources", body=IntervalSchema, responses={200: None},
-     errors=(422,))
-def put_source_interval(source_id: int) -> dict[str, Any]:
-    """An interval between checks of this source of its own."""
+@bp.put("/api/sources/<int:source_id>/check", tags=["sources"])
+@bp.arguments(IntervalSchema)
+@bp.response(200, CheckStateSchema)
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def put_source_interval(data: dict[str, Any], source_id: int) -> dict[str, Any]:
+    """Set a source's check interval
+
+    An interval between checks of this source of its own.
+    """
     from jolli.events import checks
 
     row = get_source(source_id, current_org())
-    data = _interval()
-    checks.set_interval(source_id=row.id, seconds=data)
+    checks.set_interval(source_id=row.id, seconds=_seconds(data))
     return checks.source_check_row(row.id) or {}
 
 
-@bp.put("/api/integrations/<int:integration_id>/check")
-@doc(summary="Set an integration's check interval", tag="integrations", body=IntervalSchema,
-     responses={200: None}, errors=(422,))
-def put_integration_interval(integration_id: int) -> dict[str, Any]:
-    """An interval between checks of the sources of this integration (a source's own interval wins)."""
+@bp.put("/api/integrations/<int:integration_id>/check", tags=["integrations"])
+@bp.arguments(IntervalSchema)
+@bp.response(200, IntegrationIntervalSchema)
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def put_integration_interval(data: dict[str, Any], integration_id: int) -> dict[str, Any]:
+    """Set an integration's check interval
+
+    An interval between checks of the sources of this integration (a source's own interval wins).
+    """
     from jolli.events import checks
 
     row = get_integration(integration_id, current_org())
-    seconds = _interval()
+    seconds = _seconds(data)
     checks.set_interval(integration_id=row.id, seconds=seconds)
-    return {"integrationId": row.id, "intervalSeconds": seconds}
+    return {"integration_id": row.id, "interval_seconds": seconds}
 
 
-@bp.get("/api/integrations/<int:integration_id>/health")
-@doc(summary="An integration's webhook health", tag="integrations", responses={200: None})
+@bp.get("/api/integrations/<int:integration_id>/health", tags=["integrations"])
+@bp.response(200, WebhookHealthSchema)
 def get_integration_health(integration_id: int) -> dict[str, Any]:
-    """Last verified delivery, webhook gaps of the last 24 h, any pause of its checks, and the fix."""
+    """An integration's webhook health
+
+    Last verified delivery, webhook gaps of the last 24 h, any pause of its checks, and the fix.
+    """
     row = get_integration(integration_id, current_org())
     return integration_health(row.id)
 
@@ -165,6 +178,6 @@ def integration_health(integration_id: int) -> dict[str, Any]:
     return webhook_health(integration_id, EventSettings.from_env().webhook_grace_seconds, webhook_url(integration_id))
 
 
-def _interval() -> float | None:
-    value = load_body(IntervalSchema())["interval_seconds"]
+def _seconds(data: dict[str, Any]) -> float | None:
+    value = data["interval_seconds"]
     return float(value) if value is not None else None

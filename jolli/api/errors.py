@@ -17,12 +17,14 @@ from flask import Flask, Response, has_request_context, json, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from jolli.api.schemas import ProblemSchema
 from jolli.errors import Ambiguous, JolliError
 from jolli.log_limit import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MIME = "application/problem+json"
+_problem_schema = ProblemSchema()
 
 __all__ = ["PROBLEM_MIME", "problem", "register_error_handlers"]
 
@@ -48,7 +50,7 @@ def problem(
     if has_request_context():
         body["instance"] = request.path
     body.update(extra)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    response = Response(json.dumps(_problem_schema.dump(body)), status=status, mimetype=PROBLEM_MIME)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -10,20 +10,27 @@ from __future__ import annotations
 
 from typing import Any
 
-import peewee
-from flask import Blueprint, Response, jsonify, request
+from flask import request
 from marshmallow import fields, validate
 
 from jolli.api.auth import current_org
-from jolli.api.bodies import load_query
-from jolli.api.schemas import MAX_ID, PageQuerySchema
-from jolli.api.spec import doc
+from jolli.api.rest import Blueprint
+from jolli.api.schemas import (
+    MAX_ID,
+    AuditPageSchema,
+    DeliveryPageSchema,
+    EventDetailSchema,
+    EventPageSchema,
+    PageQuerySchema,
+    QueuedJobsSchema,
+    RetryResultSchema,
+    page,
+)
 from jolli.contracts import StrictSchema
 from jolli.errors import InvalidInput, NotFound
 from jolli.events import legacy
 from jolli.events.audit import OUTCOMES
 from jolli.events.retry import retry_event
-from jolli.events.serialize import audit_dict, delivery_dict, event_dict, job_dict, space_dict
 from jolli.events.status import EventStatus, Origin
 from jolli.events.tables import EventJob, EventSpace, SourceEvent, SpaceAudit, WebhookDelivery
 from jolli.store.models import Integration, Org, Source, Space
@@ -56,15 +63,9 @@ class RetryBodySchema(StrictSchema):
     space_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)), data_key="spaceIds")
 
 
-def _page(query: Any, key: peewee.Field, args: dict[str, Any]) -> tuple[list[Any], int | None]:
-    limit, after, desc = args["limit"], args.get("after"), args.get("order") == "desc"
-    if after is not None:
-        query = query.where(key < after if desc else key > after)
-    rows = list(query.order_by(key.desc() if desc else key).limit(limit + 1))
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return rows, int(rows[-1].id)
-    return rows, None
+def _page(query: Any, key: Any, args: dict[str, Any]) -> dict[str, Any]:
+    rows, after = page(query, key, args["limit"], args.get("after"), desc=args.get("order") == "desc")
+    return {"items": rows, "next": after}
 
 
 def owned(model: Any, object_id: int, org: Org, what: str) -> Any:
@@ -75,32 +76,42 @@ def owned(model: Any, object_id: int, org: Org, what: str) -> Any:
     return row
 
 
-def events_page(query: Any, args: dict[str, Any]) -> dict[str, Any]:
-    """A keyset page of ``query`` (source events) filtered by ``status`` and ``origin`` as ``args`` say."""
+def _events(query: Any, args: dict[str, Any]) -> dict[str, Any]:
     if "status" in args:
         query = query.where(SourceEvent.status == args["status"])
     if "origin" in args:
         query = query.where(SourceEvent.origin == args["origin"])
-    rows, after = _page(query, SourceEvent.id, args)
-    return {"items": [event_dict(row) for row in rows], "next": after}
+    return _page(query, SourceEvent.id, args)
+
+
+def events_page(query: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """A keyset page of ``query`` (source events) filtered by ``status`` and ``origin`` as ``args`` say,
+    as the API answers it."""
+    return EventPageSchema().dump(_events(query, args))
 
 
 @bp.get("/api/sources/<int:source_id>/events")
-@doc(summary="List a source's events", tag="events", query=EventQuerySchema, responses={200: None})
-def list_source_events(source_id: int) -> dict[str, Any]:
-    """The source events of one source."""
+@bp.arguments(EventQuerySchema, location="query")
+@bp.response(200, EventPageSchema)
+def list_source_events(args: dict[str, Any], source_id: int) -> dict[str, Any]:
+    """List a source's events
+
+    The source events of one source.
+    """
     org = current_org()
     source = owned(Source, source_id, org, "source")
-    args = load_query(EventQuerySchema())
-    return events_page(SourceEvent.select().where(SourceEvent.source == source.id), args)
+    return _events(SourceEvent.select().where(SourceEvent.source == source.id), args)
 
 
 @bp.get("/api/events")
-@doc(summary="List events", tag="events", query=EventQuerySchema, responses={200: None})
-def list_events() -> dict[str, Any]:
-    """The org's source events (``status=failed`` lists the dead letters)."""
-    args = load_query(EventQuerySchema())
-    return events_page(org_events(current_org(), args), args)
+@bp.arguments(EventQuerySchema, location="query")
+@bp.response(200, EventPageSchema)
+def list_events(args: dict[str, Any]) -> dict[str, Any]:
+    """List events
+
+    The org's source events (``status=failed`` lists the dead letters).
+    """
+    return _events(org_events(current_org(), args), args)
 
 
 def org_events(org: Org, args: dict[str, Any]) -> Any:
@@ -112,75 +123,108 @@ def org_events(org: Org, args: dict[str, Any]) -> Any:
 
 
 @bp.get("/api/events/<int:event_id>")
-@doc(summary="Get an event with its per-space outcomes", tag="events", responses={200: None})
-def get_event(event_id: int) -> dict[str, Any]:
-    """The event, its jobs, where each affected space stands, and the audit trail."""
-    return event_detail(owned(SourceEvent, event_id, current_org(), "event"))
+@bp.response(200, EventDetailSchema)
+def get_event(event_id: int) -> _Detail:
+    """Get an event with its per-space outcomes
+
+    The event, its jobs, where each affected space stands, and the audit trail.
+    """
+    return _detail(owned(SourceEvent, event_id, current_org(), "event"))
+
+
+class _Detail:
+    """An event and what :class:`EventDetailSchema` adds to it, read as one object."""
+
+    def __init__(self, event: SourceEvent, **parts: list[Any]) -> None:
+        self.event = event
+        self.__dict__.update(parts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.event, name)
+
+
+def _detail(event: SourceEvent) -> _Detail:
+    states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id)}
+    return _Detail(
+        event,
+        jobs=list(EventJob.select().where(EventJob.event == event.id).order_by(EventJob.id)),
+        spaces=[states.get(space_id) or {"space_id": space_id, "status": "pending"}
+                for space_id in sorted(set(event.affected_space_ids or []) | set(states))],
+        audit=list(SpaceAudit.select().where(SpaceAudit.event == event.id).order_by(SpaceAudit.id).limit(5000)),
+    )
 
 
 def event_detail(event: SourceEvent) -> dict[str, Any]:
-    """An event with its jobs, where each affected space stands, and its audit trail."""
-    body = event_dict(event)
-    body["jobs"] = [job_dict(job) for job in EventJob.select().where(EventJob.event == event.id).order_by(EventJob.id)]
-    states = {s.space_id: s for s in EventSpace.select().where(EventSpace.event == event.id)}
-    body["spaces"] = [
-        space_dict(states[space_id]) if space_id in states else {"spaceId": space_id, "status": "pending"}
-        for space_id in sorted(set(event.affected_space_ids or []) | set(states))
-    ]
-    body["audit"] = [audit_dict(row) for row in SpaceAudit.select().where(SpaceAudit.event == event.id)
-                     .order_by(SpaceAudit.id).limit(5000)]
-    return body
+    """An event with its jobs, where each affected space stands, and its audit trail, as the API answers it."""
+    detail: dict[str, Any] = EventDetailSchema().dump(_detail(event))
+    return detail
 
 
 @bp.post("/api/events/<int:event_id>/retry")
-@doc(summary="Retry an event's failed spaces", tag="events", body=RetryBodySchema, responses={202: None})
-def retry(event_id: int) -> tuple[Response, int]:
-    """Queue the dead-lettered spaces (all, or ``spaceIds``) again with fresh attempts."""
+@bp.arguments(RetryBodySchema, location="optional_json", required=False)
+@bp.response(202, RetryResultSchema)
+def retry(data: dict[str, Any], event_id: int) -> dict[str, object]:
+    """Retry an event's failed spaces
+
+    Queue the dead-lettered spaces (all, or ``spaceIds``) again with fresh attempts.
+    """
     event = owned(SourceEvent, event_id, current_org(), "event")
-    raw = request.get_json(silent=True) if request.get_data() else {}
-    if raw is None or not isinstance(raw, dict):
-        raise InvalidInput("the body must be a JSON object like {\"spaceIds\": [3, 4]}")
-    data = RetryBodySchema().load(raw)
-    return jsonify(retry_event(event, data.get("space_ids"))), 202
+    return retry_event(event, data.get("space_ids"))
 
 
 @bp.get("/api/spaces/<int:space_id>/audit")
-@doc(summary="A space's audit trail", tag="events", query=AuditQuerySchema, responses={200: None})
-def space_audit(space_id: int) -> dict[str, Any]:
-    """Every outcome recorded for one space (processed, skipped-duplicate, skipped-stale, failed)."""
+@bp.arguments(AuditQuerySchema, location="query")
+@bp.response(200, AuditPageSchema)
+def space_audit(args: dict[str, Any], space_id: int) -> dict[str, Any]:
+    """A space's audit trail
+
+    Every outcome recorded for one space (processed, skipped-duplicate, skipped-stale, failed).
+    """
     org = current_org()
     space = owned(Space, space_id, org, "space")
-    args = load_query(AuditQuerySchema())
     query = SpaceAudit.select().where(SpaceAudit.space_id == space.id, SpaceAudit.org == org)
     if "outcome" in args:
         query = query.where(SpaceAudit.outcome == args["outcome"])
     if "event_id" in args:
         query = query.where(SpaceAudit.event == args["event_id"])
-    rows, after = _page(query, SpaceAudit.id, args)
-    return {"items": [audit_dict(row) for row in rows], "next": after}
+    return _page(query, SpaceAudit.id, args)
 
 
 @bp.get("/api/integrations/<int:integration_id>/deliveries")
-@doc(summary="An integration's webhook deliveries", tag="events", query=ListQuerySchema, responses={200: None})
-def deliveries(integration_id: int) -> dict[str, Any]:
-    """Verified deliveries that created no event: ignored (tags, pings, deletions, untracked pushes; with
-    the reason) and duplicates (with the existing event ids). Accepted ones are on record as their events."""
+@bp.arguments(ListQuerySchema, location="query")
+@bp.response(200, DeliveryPageSchema)
+def deliveries(args: dict[str, Any], integration_id: int) -> dict[str, Any]:
+    """An integration's webhook deliveries
+
+    Verified deliveries that created no event: ignored (tags, pings, deletions, untracked pushes; with
+    the reason) and duplicates (with the existing event ids). Accepted ones are on record as their events.
+    """
     integration = owned(Integration, integration_id, current_org(), "integration")
-    return deliveries_page(integration.id, load_query(ListQuerySchema()))
+    return _deliveries(integration.id, args)
+
+
+def _deliveries(integration_id: int, args: dict[str, Any]) -> dict[str, Any]:
+    return _page(WebhookDelivery.select().where(WebhookDelivery.integration == integration_id),
+                 WebhookDelivery.id, args)
 
 
 def deliveries_page(integration_id: int, args: dict[str, Any]) -> dict[str, Any]:
-    """A keyset page of an integration's recorded deliveries (ignored ones and duplicates)."""
-    rows, after = _page(WebhookDelivery.select().where(WebhookDelivery.integration == integration_id),
-                        WebhookDelivery.id, args)
-    return {"items": [delivery_dict(row) for row in rows], "next": after}
+    """A keyset page of an integration's recorded deliveries (ignored ones and duplicates), as the API
+    answers it."""
+    return DeliveryPageSchema().dump(_deliveries(integration_id, args))
 
 
 @bp.post("/api/events/legacy-jobs")
-@doc(summary="Queue legacy per-space jobs (rollout)", tag="events", body=legacy.LegacyJobSchema, responses={202: None},
-     errors=(400, 404), description="One legacy job object, or a list of 1 to 1000 of them (all or nothing).")
-def queue_legacy_jobs() -> tuple[Response, int]:
-    """Accept one legacy job or a list of them, as the previous producer queued them."""
+@bp.doc(requestBody={"required": True, "description": "One legacy job object, or a list of 1 to 1000 of them "
+                     "(all or nothing).", "content": {"application/json": {"schema": legacy.LegacyJobSchema}}})
+@bp.response(202, QueuedJobsSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def queue_legacy_jobs() -> tuple[dict[str, Any], int]:
+    """Queue legacy per-space jobs (rollout)
+
+    Accept one legacy job or a list of them, as the previous producer queued them: each is loaded by
+    ``LegacyJobSchema`` (one object, or a list of 1 to 1000 of them; all or nothing).
+    """
     org = current_org()
     raw = request.get_json(silent=True)
     items = raw if isinstance(raw, list) else [raw]
@@ -194,4 +238,4 @@ def queue_legacy_jobs() -> tuple[Response, int]:
             except (InvalidInput, NotFound) as exc:
                 prefix = f"{index}." if isinstance(raw, list) else ""
                 raise type(exc)(exc.message, fields={prefix + k: v for k, v in exc.fields.items()}) from None
-    return jsonify({"jobIds": job_ids}), 202
+    return {"job_ids": job_ids}, 202

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
 from peewee import fn
 
 from jolli.api import rules
 from jolli.api.auth import current_org
-from jolli.api.bodies import load_query
 from jolli.api.integrations import integration_dict, webhook_url
-from jolli.api.schemas import ExplainQuerySchema, ExplainSchema, IntegrationSchema
-from jolli.api.spec import doc
+from jolli.api.rest import Blueprint
+from jolli.api.schemas import ExplainQuerySchema, ExplainSchema
 from jolli.errors import NotAvailable
 from jolli.integration_ref import ref_of
 from jolli.matching import explain
@@ -24,14 +22,17 @@ from jolli.store.models import Integration, Source
 bp = Blueprint("explain", __name__)
 
 
-@bp.get("/api/integrations/explain")
-@doc(summary="Explain which integration covers ?repo= and which credential it uses", tag="integrations",
-     query=ExplainQuerySchema, responses={200: ExplainSchema})
-def explain_repo() -> dict[str, Any]:
-    """200 whether or not one covers it (``integration`` null and ``problem`` saying why); 400 for a repo
-    that is not a coordinate or URL."""
+@bp.get("/api/integrations/explain", tags=["integrations"])
+@bp.arguments(ExplainQuerySchema, location="query")
+@bp.response(200, ExplainSchema)
+def explain_repo(args: dict[str, Any]) -> dict[str, Any]:
+    """Explain which integration covers ?repo= and which credential it uses
+
+    200 whether or not one covers it (``integration`` null and ``problem`` saying why); 400 for a repo
+    that is not a coordinate or URL.
+    """
     org = current_org()
-    repo = str(rules.canonical_repo(load_query(ExplainQuerySchema())["repo"], org))
+    repo = str(rules.canonical_repo(args["repo"], org))
     by_id = {row.id: row for row in Integration.select().where(Integration.org == org)}
     chosen, considered, other_hosts = explain(repo, (rules.scope_of(row) for row in by_id.values()))
     answer: dict[str, Any] = {"repo": repo, "integration": None, "credential": None, "webhook_url": None,
@@ -44,16 +45,16 @@ def explain_repo() -> dict[str, Any]:
             + ", ".join(f"#{c.scope.id}" for c in tied) + "; narrow one (owner, selected repos) or choose one "
             "with --integration-id" if tied else
             f"no integration covers {repo}; register one for its host or owner, or add it to one's selected repos")
-        return ExplainSchema().dump(answer)
+        return answer
     row = by_id[int(chosen.id)]
-    answer.update(integration=IntegrationSchema().dump(integration_dict(row)), webhook_url=webhook_url(row.id))
+    answer.update(integration=integration_dict(row), webhook_url=webhook_url(row.id))
     try:
         credential = ref_of(row).credential
         answer.update(credential=credential.describe() if credential is not None else None,
                       webhook=_webhook_text(row, by_id))
     except NotAvailable as exc:  # its provider's plugin is not loaded: no call and no delivery can use it
         answer["problem"] = f"integration {row.id} covers {repo}, but {exc.message}"
-    return ExplainSchema().dump(answer)
+    return answer
 
 
 def _webhook_text(row: Integration, by_id: dict[int, Integration]) -> str:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-
 from jolli import __version__
+from jolli.api.rest import Blueprint
 from jolli.api.schemas import HealthSchema
-from jolli.api.spec import doc
 from jolli.errors import JolliError
 from jolli.store.db import database
 from jolli.store.migrate import not_applied
@@ -17,15 +15,18 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/api/health")
-@doc(summary="Liveness and database check", tag="health", responses={200: HealthSchema}, errors=(503,))
+@bp.response(200, HealthSchema)
+@bp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def health() -> dict[str, Any]:
-    """Answers 200 when the database answers and is at the current schema, 503 (problem details) when it
+    """Liveness and database check
+
+    Answers 200 when the database answers and is at the current schema, 503 (problem details) when it
     does not, as every other call then would."""
     missing = not_applied(database)
     if missing:
         raise NotMigrated(f"the database is not at the current schema (pending: {', '.join(missing)}); "
                           "run `jolli db upgrade`")
-    return HealthSchema().dump({"status": "ok", "version": __version__})
+    return {"status": "ok", "version": __version__}
 
 
 class NotMigrated(JolliError):

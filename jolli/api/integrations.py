@@ -11,19 +11,19 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Response, current_app, request, url_for
 
 from jolli.api import rules
 from jolli.api.auth import current_org
-from jolli.api.bodies import load_body, load_query, page
+from jolli.api.rest import Blueprint
 from jolli.api.schemas import (
     IntegrationCreateSchema,
     IntegrationPageSchema,
     IntegrationPatchSchema,
     IntegrationQuerySchema,
     IntegrationSchema,
+    page,
 )
-from jolli.api.spec import doc
 from jolli.errors import Conflict, InvalidInput, NotAvailable, NotFound
 from jolli.matching import IntegrationIndex
 from jolli.registry import get_plugins
@@ -31,7 +31,6 @@ from jolli.store.models import Integration, Org, Source, utcnow
 
 bp = Blueprint("integrations", __name__)
 
-_out = IntegrationSchema()
 OWNER_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 WRITABLE = ("provider", "host", "owner", "repos", "name", "installation_id", "api_base_url", "webhook_secret",
             "access_token", "credential_kind", "app_id", "private_key", "username", "app_password",
@@ -212,52 +211,66 @@ def _check_sources_still_covered(row: Integration, values: dict[str, Any]) -> No
 
 
 @bp.get("/api/integrations")
-@doc(summary="List integrations, or find the one covering ?repo=", tag="integrations",
-     query=IntegrationQuerySchema, responses={200: IntegrationPageSchema}, errors=(404, 409))
-def list_integrations() -> dict[str, Any]:
-    """Without ``repo``: a page by ascending id. With ``repo`` (any URL form): the one integration that
-    covers it, as a one-item page; 404 when none does, 409 listing the candidates when several do."""
+@bp.arguments(IntegrationQuerySchema, location="query")
+@bp.response(200, IntegrationPageSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def list_integrations(args: dict[str, Any]) -> dict[str, Any]:
+    """List integrations, or find the one covering ?repo=
+
+    Without ``repo``: a page by ascending id. With ``repo`` (any URL form): the one integration that
+    covers it, as a one-item page; 404 when none does, 409 listing the candidates when several do.
+    """
     org = current_org()
-    args = load_query(IntegrationQuerySchema())
     if "repo" in args:
         repo = rules.canonical_repo(args["repo"], org)
         by_id = {row.id: row for row in Integration.select().where(Integration.org == org)}
         found = IntegrationIndex(rules.scope_of(row) for row in by_id.values()).match(repo)
-        return IntegrationPageSchema().dump({"items": [integration_dict(by_id[int(found.id)])], "next": None})
+        return {"items": [integration_dict(by_id[int(found.id)])], "next": None}
     query = Integration.select().where(Integration.org == org)
     rows, after = page(query, Integration.id, args["limit"], args.get("after"))
-    return IntegrationPageSchema().dump({"items": [integration_dict(r) for r in rows], "next": after})
+    return {"items": [integration_dict(r) for r in rows], "next": after}
 
 
 @bp.post("/api/integrations")
-@doc(summary="Register an integration", tag="integrations", body=IntegrationCreateSchema,
-     responses={201: IntegrationSchema}, errors=(409, 422))
-def create_integration() -> tuple[Response, int]:
-    """Secrets are stored but never returned."""
+@bp.arguments(IntegrationCreateSchema)
+@bp.response(201, IntegrationSchema)
+@bp.alt_response(409, response="CONFLICT")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def create_integration(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Register an integration
+
+    Secrets are stored but never returned.
+    """
     org = current_org()
-    values = verified(checked(org, load_body(IntegrationCreateSchema())))
+    values = verified(checked(org, data))
     now = utcnow()
     row = Integration.create(org=org, created_at=now, updated_at=now, **{k: values.get(k) for k in WRITABLE})
-    response = jsonify(_out.dump(integration_dict(row)))
-    response.headers["Location"] = url_for("integrations.get_integration_view", integration_id=row.id)
-    return response, 201
+    return integration_dict(row), {"Location": url_for("integrations.get_integration_view", integration_id=row.id)}
 
 
 @bp.get("/api/integrations/<int:integration_id>")
-@doc(summary="Get an integration", tag="integrations", responses={200: IntegrationSchema})
+@bp.response(200, IntegrationSchema)
 def get_integration_view(integration_id: int) -> dict[str, Any]:
-    """One integration of the org (no secrets)."""
-    return _out.dump(integration_dict(get_integration(integration_id, current_org())))
+    """Get an integration
+
+    One integration of the org (no secrets).
+    """
+    return integration_dict(get_integration(integration_id, current_org()))
 
 
 @bp.patch("/api/integrations/<int:integration_id>")
-@doc(summary="Change an integration", tag="integrations", body=IntegrationPatchSchema,
-     responses={200: IntegrationSchema}, errors=(409, 422))
-def patch_integration(integration_id: int) -> dict[str, Any]:
-    """Only the given fields change; a change that would uncover a linked source is a 409."""
+@bp.arguments(IntegrationPatchSchema)
+@bp.response(200, IntegrationSchema)
+@bp.alt_response(409, response="CONFLICT")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def patch_integration(changes: dict[str, Any], integration_id: int) -> dict[str, Any]:
+    """Change an integration
+
+    Only the given fields change; a change that would uncover a linked source is a 409.
+    """
     org = current_org()
     row = get_integration(integration_id, org)
-    changes = load_body(IntegrationPatchSchema())
     current = {key: getattr(row, key) for key in WRITABLE}
     current["repos"] = rules.integration_repos(row)
     kind = _provider(changes.get("provider", row.provider)).credential_kind(
@@ -275,13 +288,17 @@ def patch_integration(integration_id: int) -> dict[str, Any]:
     if updates:
         updates["updated_at"] = utcnow()
         Integration.update(**updates).where((Integration.id == row.id) & (Integration.org == org)).execute()
-    return _out.dump(integration_dict(get_integration(integration_id, org)))
+    return integration_dict(get_integration(integration_id, org))
 
 
 @bp.delete("/api/integrations/<int:integration_id>")
-@doc(summary="Delete an integration", tag="integrations", responses={204: None}, errors=(409,))
-def delete_integration(integration_id: int) -> tuple[str, int]:
-    """Refused (409) while sources are linked to it."""
+@bp.response(204)
+@bp.alt_response(409, response="CONFLICT")
+def delete_integration(integration_id: int) -> Response:
+    """Delete an integration
+
+    Refused (409) while sources are linked to it.
+    """
     org = current_org()
     row = get_integration(integration_id, org)
     linked = [s.id for s in Source.select(Source.id).where(Source.integration == row.id).limit(21)]
@@ -292,4 +309,4 @@ def delete_integration(integration_id: int) -> tuple[str, int]:
             fields={"_body": ["integration is in use"]},
         )
     Integration.delete().where((Integration.id == row.id) & (Integration.org == org)).execute()
-    return "", 204
+    return Response(status=204)

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 from urllib.parse import urlsplit
 
+import peewee
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 from jolli import contracts
@@ -43,6 +44,20 @@ def patch_schema(base: type[Schema], name: str) -> type[Schema]:
 
 
 # --- errors and lists --------------------------------------------------------------------------------
+class CandidateSchema(Schema):
+    """An integration covering a repo, as told apart from the others covering it (``IntegrationScope.describe``)."""
+
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    provider = fields.String()
+    host = fields.String()
+    owner = fields.String(allow_none=True)
+    scope = fields.String(metadata={"description": "what it covers, in words (owner acme, all repos)"})
+    repos = fields.List(fields.String(), allow_none=True)
+    verdict = fields.String(metadata={"description": "explain only: chosen, tied or set-aside"})
+    rule = fields.String(metadata={"description": "explain only: the rule that chose it or set it aside"})
+
+
 class ProblemSchema(Schema):
     """RFC 9457 problem details: the body of every error."""
 
@@ -50,9 +65,10 @@ class ProblemSchema(Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    instance = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
-    candidates = fields.List(fields.Dict(), metadata={"description": "integrations that fit (409 ambiguous)"})
+    instance = fields.String()
+    candidates = fields.List(fields.Nested(CandidateSchema),
+                             metadata={"description": "integrations that fit (409 ambiguous)"})
 
 
 class PageQuerySchema(StrictSchema):
@@ -77,22 +93,17 @@ class ExplainQuerySchema(Schema):
     repo = fields.String(required=True, validate=validate.Length(min=1, max=2048))
 
 
-class ExplainSchema(Schema):
-    """Which integration covers a repo, the credential a call would use, where its webhooks must come, and
-    every integration on its host with the rule that chose or set it aside."""
-
-    repo = fields.String(required=True)
-    integration = fields.Dict(allow_none=True, metadata={"description": "the covering integration, or null"})
-    credential = fields.Dict(allow_none=True, metadata={
-        "description": "kind, owner, expiresAt, configured (and appId, installationId for an App); never a secret"})
-    webhook_url = fields.String(data_key="webhookUrl", allow_none=True)
-    webhook = fields.String(allow_none=True, metadata={"description": "how deliveries for the repo reach jolli"})
-    candidates = fields.List(fields.Dict(), metadata={
-        "description": "every integration on the repo's host: id, name, scope, verdict (chosen, tied, set-aside), rule"})
-    other_hosts = fields.Integer(data_key="otherHosts", metadata={"description": "integrations on other hosts"})
-    sources = fields.List(fields.Dict(), metadata={
-        "description": "the org's sources tracking the repo, and the integration each one's calls use"})
-    problem = fields.String(allow_none=True, metadata={"description": "why no integration is chosen, if none is"})
+def page(query: Any, key: peewee.Field, limit: int, after: int | None, *,
+         desc: bool = False) -> tuple[list[Any], int | None]:
+    """One keyset page of ``query`` ordered by ``key`` (newest first with ``desc``, ``after`` then meaning
+    "before"): the rows, and the ``after`` of the next page (``None`` on the last)."""
+    if after is not None:
+        query = query.where(key < after if desc else key > after)
+    rows = list(query.order_by(key.desc() if desc else key).limit(limit + 1))
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, int(rows[-1].__data__[key.name])
+    return rows, None
 
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:
@@ -111,6 +122,51 @@ def page_schema(item: type[Schema], name: str) -> type[Schema]:
     )
 
 
+# --- checks ------------------------------------------------------------------------------------------
+def _time(**kwargs: Any) -> fields.String:
+    """A time the events store gives as ISO 8601 text (UTC, ``+00:00``), as marshmallow writes every other."""
+    return fields.String(allow_none=True, metadata={"format": "date-time"}, **kwargs)
+
+
+class CheckStateSchema(Schema):
+    """A source's checks: the last one, the next, and its own interval."""
+
+    lastCheckedAt = _time()  # noqa: N815 - the check state is kept in its JSON names
+    result = fields.String(allow_none=True, metadata={"description": "changed, known, unchanged, error ..."})
+    detail = fields.String(allow_none=True)
+    eventId = fields.Integer(allow_none=True)  # noqa: N815
+    lastValue = fields.String(allow_none=True)  # noqa: N815
+    nextCheckAt = _time()  # noqa: N815
+    intervalSeconds = fields.Float(allow_none=True, metadata={"description": "its own interval; null: the default"})  # noqa: N815
+    running = fields.Boolean()
+    failures = fields.Integer()
+
+
+class WebhookGapSchema(Schema):
+    """A push that only a check found."""
+
+    eventId = fields.Integer()  # noqa: N815
+    repo = fields.String(allow_none=True)
+    branch = fields.String(allow_none=True)
+    headSha = fields.String()  # noqa: N815
+    foundAt = _time()  # noqa: N815
+
+
+class WebhookHealthSchema(Schema):
+    """Is an integration's webhook delivering (docs/api.md "Checks")."""
+
+    status = fields.String(metadata={"description": "ok or degraded"})
+    lastVerifiedDeliveryAt = _time()  # noqa: N815
+    refusedDeliveries24h = fields.Integer(metadata={"description": "deliveries refused in the last 24 h"})  # noqa: N815
+    refusedByReason24h = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={  # noqa: N815
+        "description": "those refused deliveries counted by reason"})
+    webhookGaps24h = fields.Integer()  # noqa: N815
+    webhookGaps = fields.List(fields.Nested(WebhookGapSchema))  # noqa: N815
+    checksPausedUntil = _time()  # noqa: N815
+    checksPauseReason = fields.String(allow_none=True)  # noqa: N815
+    fix = fields.String(allow_none=True)
+
+
 # --- sources -----------------------------------------------------------------------------------------
 def _type_fields() -> fields.Dict:
     return fields.Dict(
@@ -125,8 +181,8 @@ class SourceSchema(contracts.SourceSchema):
 
     type_fields = _type_fields()
     cursor_version = fields.Integer(data_key="cursorVersion", dump_only=True)
-    check = fields.Dict(dump_only=True, allow_none=True, metadata={
-        "description": "one source only: its last check (lastCheckedAt, result, detail, eventId) and nextCheckAt"})
+    check = fields.Nested(CheckStateSchema, dump_only=True, allow_none=True,
+                          metadata={"description": "one source only (not in lists); null before its first check"})
 
 
 class SourceCreateSchema(contracts.SourceSchema):
@@ -197,9 +253,7 @@ class IntegrationSchema(contracts.IntegrationSchema):
         metadata={"description": "until when the webhook secret before the last change still verifies deliveries; "
                                  "null when only the current one does"},
     )
-    webhook_health = fields.Dict(data_key="webhookHealth", dump_only=True, metadata={
-        "description": "status ok or degraded, lastVerifiedDeliveryAt, refusedDeliveries24h and refusedByReason24h "
-                       "(refused deliveries of the last 24 h, by reason), webhookGaps24h, webhookGaps, checksPausedUntil, fix"})
+    webhook_health = fields.Nested(WebhookHealthSchema, data_key="webhookHealth", dump_only=True)
     credential_kind = fields.String(data_key="credentialKind", dump_only=True, metadata={
         "description": "the credential's shape, one its provider declares (github: token, app; gitlab: "
                        "personal-token, group-token, project-token; ...)"})
@@ -264,6 +318,35 @@ class IntegrationPatchSchema(patch_schema(IntegrationCreateSchema, "IntegrationP
     )
 
 
+class ExplainSourceSchema(Schema):
+    """A source tracking the explained repo."""
+
+    id = fields.Integer()
+    name = fields.String()
+    branch = fields.String(allow_none=True)
+    integrationId = fields.Integer(allow_none=True)  # noqa: N815 - explain lists its sources in JSON names
+    linked = fields.Boolean(metadata={"description": "whether its integrationId is one of the org's integrations"})
+
+
+class ExplainSchema(Schema):
+    """Which integration covers a repo, the credential a call would use, where its webhooks must come, and
+    every integration on its host with the rule that chose or set it aside."""
+
+    repo = fields.String(required=True)
+    integration = fields.Nested(IntegrationSchema, allow_none=True,
+                                metadata={"description": "the covering integration, or null"})
+    credential = fields.Dict(allow_none=True, metadata={
+        "description": "kind, owner, expiresAt, configured (and appId, installationId for an App); never a secret"})
+    webhook_url = fields.String(data_key="webhookUrl", allow_none=True)
+    webhook = fields.String(allow_none=True, metadata={"description": "how deliveries for the repo reach jolli"})
+    candidates = fields.List(fields.Nested(CandidateSchema),
+                             metadata={"description": "every integration on the repo's host, with its verdict and rule"})
+    other_hosts = fields.Integer(data_key="otherHosts", metadata={"description": "integrations on other hosts"})
+    sources = fields.List(fields.Nested(ExplainSourceSchema), metadata={
+        "description": "the org's sources tracking the repo, and the integration each one's calls use"})
+    problem = fields.String(allow_none=True, metadata={"description": "why no integration is chosen, if none is"})
+
+
 class HealthSchema(Schema):
     """Liveness and database reachability."""
 
@@ -275,3 +358,130 @@ SourcePageSchema = page_schema(SourceSchema, "SourcePageSchema")
 SpacePageSchema = page_schema(SpaceSchema, "SpacePageSchema")
 SpaceSourcePageSchema = page_schema(SpaceSourceSchema, "SpaceSourcePageSchema")
 IntegrationPageSchema = page_schema(IntegrationSchema, "IntegrationPageSchema")
+
+
+# --- events ------------------------------------------------------------------------------------------
+class _Ids(fields.List):
+    """A list of ids (or refs) that older rows may hold as null: always a list."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[Any] | None:
+        return super()._serialize(value or [], attr, obj, **kwargs)
+
+
+class EventJobSchema(Schema):
+    """The job that carries an event (or a legacy per-space job) through the worker."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    status = fields.String()
+    run_after = fields.DateTime(data_key="runAfter")
+    failures = fields.Integer()
+    takeovers = fields.Integer()
+    last_error = fields.String(data_key="lastError", allow_none=True)
+    finished_at = fields.DateTime(data_key="finishedAt", allow_none=True)
+
+
+class EventSchema(Schema):
+    """A source event: one new head of a source, and the spaces it affects."""
+
+    id = fields.Integer()
+    source_id = fields.Integer(data_key="sourceId")
+    event_jrn = fields.String(data_key="eventJrn")
+    head_sha = fields.String(data_key="headSha")
+    before_sha = fields.String(data_key="beforeSha", allow_none=True)
+    branch = fields.String(allow_none=True)
+    repo = fields.String(allow_none=True)
+    affected_space_ids = _Ids(fields.Integer(), data_key="affectedSpaceIds")
+    version = fields.Integer()
+    kind = fields.String()
+    origin = fields.String(metadata={"description": "webhook, legacy, poll or manual"})
+    forced = fields.Boolean()
+    order_assumed = fields.Boolean(data_key="orderAssumed")
+    status = fields.String()
+    integration_id = fields.Integer(data_key="integrationId", allow_none=True)
+    delivery_id = fields.String(data_key="deliveryId", allow_none=True)
+    received_at = fields.DateTime(data_key="receivedAt")
+    finished_at = fields.DateTime(data_key="finishedAt", allow_none=True)
+
+
+class EventSpaceSchema(Schema):
+    """Where one affected space stands for an event (only ``spaceId`` and ``status: pending`` before any)."""
+
+    space_id = fields.Integer(data_key="spaceId")
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(data_key="nextAttemptAt", allow_none=True)
+    reason = fields.String(allow_none=True)
+    detail = fields.Raw(allow_none=True)
+    updated_at = fields.DateTime(data_key="updatedAt")
+
+
+class AuditSchema(Schema):
+    """One outcome recorded for a space."""
+
+    id = fields.Integer()
+    event_id = fields.Integer(data_key="eventId", allow_none=True)
+    space_id = fields.Integer(data_key="spaceId")
+    source_id = fields.Integer(data_key="sourceId")
+    event_jrn = fields.String(data_key="eventJrn")
+    head_sha = fields.String(data_key="headSha")
+    outcome = fields.String(metadata={"description": "processed, skipped-duplicate, skipped-stale, failed ..."})
+    reason = fields.String(allow_none=True)
+    attempt = fields.Integer()
+    detail = fields.Raw(allow_none=True)
+    worker = fields.String(allow_none=True)
+    created_at = fields.DateTime(data_key="createdAt")
+
+
+class EventDetailSchema(EventSchema):
+    """An event with its jobs, where each affected space stands, and its audit trail."""
+
+    jobs = fields.List(fields.Nested(EventJobSchema))
+    spaces = fields.List(fields.Nested(EventSpaceSchema))
+    audit = fields.List(fields.Nested(AuditSchema))
+
+
+class DeliverySchema(Schema):
+    """A verified webhook delivery that created no event: ignored (with the reason) or a duplicate."""
+
+    id = fields.Integer()
+    integration_id = fields.Integer(data_key="integrationId")
+    provider = fields.String()
+    delivery_id = fields.String(data_key="deliveryId", allow_none=True)
+    outcome = fields.String()
+    reason = fields.String(allow_none=True)
+    refs = _Ids(fields.String())
+    event_ids = _Ids(fields.Integer(), data_key="eventIds")
+    received_at = fields.DateTime(data_key="receivedAt")
+
+
+class RetryResultSchema(Schema):
+    """What a retry queued again."""
+
+    eventId = fields.Integer()  # noqa: N815 - retry_event answers in JSON names
+    spaceIds = fields.List(fields.Integer())  # noqa: N815
+    jobId = fields.Integer(allow_none=True)  # noqa: N815
+
+
+class QueuedJobsSchema(Schema):
+    """The legacy jobs queued, in the order sent."""
+
+    job_ids = fields.List(fields.Integer(), data_key="jobIds")
+
+
+class WebhookAnswerSchema(Schema):
+    """A delivery's answer: ``accepted`` (202, the events stored), ``duplicate`` (202, the events already
+    stored) or ``ignored`` (200, with the reason). Written by :meth:`jolli.events.store.StoreResult.to_dict`
+    on the webhook fast path (:class:`jolli.api.webhooks.WebhookIntake`); a test holds the two together."""
+
+    status = fields.String(required=True, metadata={"description": "accepted, duplicate or ignored"})
+    eventIds = fields.List(fields.Integer(), required=True)  # noqa: N815 - StoreResult.to_dict's JSON names
+    duplicateEventIds = fields.List(fields.Integer())  # noqa: N815
+    recordedEventIds = fields.List(fields.Integer())  # noqa: N815
+    reason = fields.String()
+    deliveryId = fields.String()  # noqa: N815
+
+
+EventPageSchema = page_schema(EventSchema, "EventPageSchema")
+AuditPageSchema = page_schema(AuditSchema, "AuditPageSchema")
+DeliveryPageSchema = page_schema(DeliverySchema, "DeliveryPageSchema")

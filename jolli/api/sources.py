@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, url_for
+from flask import Response, g, url_for
 from marshmallow import fields, validate
 
 from jolli.api import rules
 from jolli.api.auth import current_org
-from jolli.api.bodies import load_body, load_query, page
+from jolli.api.rest import Blueprint
 from jolli.api.schemas import (
     CursorPatchSchema,
     PageQuerySchema,
@@ -18,16 +18,14 @@ from jolli.api.schemas import (
     SourcePageSchema,
     SourcePatchSchema,
     SourceSchema,
+    page,
 )
-from jolli.api.spec import doc
 from jolli.errors import Conflict, InvalidInput, NotFound
 from jolli.store.models import Org, Source, utcnow
 from jolli.store.sql import in_org
 
 bp = Blueprint("sources", __name__)
 
-_out = SourceSchema()
-_page = SourcePageSchema()
 #: Retries of a cursor update without ``expectedVersion`` that lost a race.
 CURSOR_RETRIES = 3
 
@@ -52,11 +50,11 @@ def source_dict(row: Source) -> dict[str, Any]:
     }
 
 
-def dump(row: Source) -> dict[str, Any]:
-    """One source as the API answers it, with the state of its checks (not in lists: a query each)."""
+def answer(row: Source) -> dict[str, Any]:
+    """One source as :class:`SourceSchema` dumps it, with the state of its checks (not in lists: a query each)."""
     from jolli.events.checks import source_check_row
 
-    return {**_out.dump(source_dict(row)), "check": source_check_row(row.id)}
+    return {**source_dict(row), "check": source_check_row(row.id)}
 
 
 def _stored(values: dict[str, Any]) -> dict[str, Any]:
@@ -111,49 +109,62 @@ MAX_FIELDS_JSON = 16384
 
 
 @bp.get("/api/sources")
-@doc(summary="List sources", tag="sources", query=SourceQuerySchema, responses={200: SourcePageSchema})
-def list_sources() -> dict[str, Any]:
-    """The org's sources by ascending id, ``limit`` at a time after ``after``."""
+@bp.arguments(SourceQuerySchema, location="query")
+@bp.response(200, SourcePageSchema)
+def list_sources(args: dict[str, Any]) -> dict[str, Any]:
+    """List sources
+
+    The org's sources by ascending id, ``limit`` at a time after ``after``.
+    """
     org = current_org()
-    args = load_query(SourceQuerySchema())
     query = Source.select().where(Source.org == org)
     if "name" in args:
         query = query.where(Source.name == args["name"])
     if "repo" in args:
         query = query.where(Source.repo == str(rules.canonical_repo(args["repo"], org)))
     rows, after = page(query, Source.id, args["limit"], args.get("after"))
-    return _page.dump({"items": [source_dict(row) for row in rows], "next": after})
+    return {"items": [source_dict(row) for row in rows], "next": after}
 
 
 @bp.post("/api/sources")
-@doc(summary="Create a source", tag="sources", body=SourceCreateSchema, responses={201: SourceSchema},
-     errors=(409, 422))
-def create_source() -> tuple[Response, int]:
-    """Validated as a whole; ``repo`` is stored canonical; never a mount path."""
+@bp.arguments(SourceCreateSchema)
+@bp.response(201, SourceSchema)
+@bp.alt_response(409, response="CONFLICT")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def create_source(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Create a source
+
+    Validated as a whole; ``repo`` is stored canonical; never a mount path.
+    """
     org = current_org()
-    values = checked(org, load_body(SourceCreateSchema()))
+    values = checked(org, data)
     now = utcnow()
     row = Source.create(org=org, created_at=now, updated_at=now, **_stored(values))
-    response = jsonify(dump(row))
-    response.headers["Location"] = url_for("sources.get_source_view", source_id=row.id)
-    return response, 201
+    return answer(row), {"Location": url_for("sources.get_source_view", source_id=row.id)}
 
 
 @bp.get("/api/sources/<int:source_id>")
-@doc(summary="Get a source", tag="sources", responses={200: SourceSchema})
+@bp.response(200, SourceSchema)
 def get_source_view(source_id: int) -> dict[str, Any]:
-    """One source of the org, with the state of its checks."""
-    return dump(get_source(source_id, current_org()))
+    """Get a source
+
+    One source of the org, with the state of its checks.
+    """
+    return answer(get_source(source_id, current_org()))
 
 
 @bp.patch("/api/sources/<int:source_id>")
-@doc(summary="Change a source", tag="sources", body=SourcePatchSchema, responses={200: SourceSchema},
-     errors=(409, 422))
-def patch_source(source_id: int) -> dict[str, Any]:
-    """Only the given fields change; the result is validated as a whole, as on create."""
+@bp.arguments(SourcePatchSchema)
+@bp.response(200, SourceSchema)
+@bp.alt_response(409, response="CONFLICT")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def patch_source(changes: dict[str, Any], source_id: int) -> dict[str, Any]:
+    """Change a source
+
+    Only the given fields change; the result is validated as a whole, as on create.
+    """
     org = current_org()
     row = get_source(source_id, org)
-    changes = load_body(SourcePatchSchema())
     current = {key: getattr(row, key) for key in WRITABLE if key not in ("integration_id", "fields")}
     current["integration_id"] = row.__data__.get("integration")
     current["fields"] = json.loads(row.fields) if row.fields else None
@@ -164,33 +175,41 @@ def patch_source(source_id: int) -> dict[str, Any]:
     if updates:
         updates["updated_at"] = utcnow()
         Source.update(**updates).where((Source.id == row.id) & (Source.org == org)).execute()
-    return dump(get_source(source_id, org))
+    return answer(get_source(source_id, org))
 
 
 @bp.delete("/api/sources/<int:source_id>")
-@doc(summary="Delete a source", tag="sources", responses={204: None}, errors=(409,))
-def delete_source(source_id: int) -> tuple[str, int]:
-    """Deletes the source and its space bindings."""
+@bp.response(204)
+@bp.alt_response(409, response="CONFLICT")
+def delete_source(source_id: int) -> Response:
+    """Delete a source
+
+    Deletes the source and its space bindings.
+    """
     org = current_org()
     row = get_source(source_id, org)
     Source.delete().where((Source.id == row.id) & (Source.org == org)).execute()
-    return "", 204
+    return Response(status=204)
 
 
 @bp.patch("/api/sources/<int:source_id>/cursor")
-@doc(summary="Set a source's cursor", tag="sources", body=CursorPatchSchema, responses={200: SourceSchema},
-     errors=(409, 422))
-def patch_cursor(source_id: int) -> dict[str, Any]:
-    """The value is checked by the source type; the write is a compare-and-swap on ``cursorVersion``."""
+@bp.arguments(CursorPatchSchema)
+@bp.response(200, SourceSchema)
+@bp.alt_response(409, response="CONFLICT")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def patch_cursor(data: dict[str, Any], source_id: int) -> dict[str, Any]:
+    """Set a source's cursor
+
+    The value is checked by the source type; the write is a compare-and-swap on ``cursorVersion``.
+    """
     org = current_org()
-    data = load_body(CursorPatchSchema())
     expected = data.get("expected_version")
     for _attempt in range(CURSOR_RETRIES if expected is None else 1):
         row = get_source(source_id, org)
         value = _cursor_value(row, data["value"])
         version = row.cursor_version if expected is None else expected
         if _swap(row, value, version):
-            return dump(get_source(source_id, org))
+            return answer(get_source(source_id, org))
     current = get_source(source_id, org).cursor_version
     raise Conflict(
         f"the cursor changed meanwhile: its version is {current}, expected {version}; read the source and retry",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, url_for
+from flask import Response, url_for
 
 from jolli.api import rules
 from jolli.api.auth import current_org
-from jolli.api.bodies import load_body, load_query, page
+from jolli.api.rest import Blueprint
 from jolli.api.schemas import (
     PageQuerySchema,
     SpaceCreateSchema,
@@ -18,15 +18,12 @@ from jolli.api.schemas import (
     SpaceSourceCreateSchema,
     SpaceSourcePageSchema,
     SpaceSourceSchema,
+    page,
 )
-from jolli.api.spec import doc
 from jolli.errors import Conflict, InvalidInput, NotFound
 from jolli.store.models import Org, Source, Space, SpaceSource, utcnow
 
 bp = Blueprint("spaces", __name__)
-
-_space = SpaceSchema()
-_binding = SpaceSourceSchema()
 
 
 def get_space(space_id: int, org: Org) -> Space:
@@ -45,78 +42,99 @@ def binding_dict(row: SpaceSource) -> dict[str, Any]:
 
 
 @bp.get("/api/spaces")
-@doc(summary="List spaces", tag="spaces", query=PageQuerySchema, responses={200: SpacePageSchema})
-def list_spaces() -> dict[str, Any]:
-    """The org's spaces by ascending id."""
-    args = load_query(PageQuerySchema())
+@bp.arguments(PageQuerySchema, location="query")
+@bp.response(200, SpacePageSchema)
+def list_spaces(args: dict[str, Any]) -> dict[str, Any]:
+    """List spaces
+
+    The org's spaces by ascending id.
+    """
     rows, after = page(Space.select().where(Space.org == current_org()), Space.id, args["limit"], args.get("after"))
-    return SpacePageSchema().dump({"items": rows, "next": after})
+    return {"items": rows, "next": after}
 
 
 @bp.post("/api/spaces")
-@doc(summary="Create a space", tag="spaces", body=SpaceCreateSchema, responses={201: SpaceSchema}, errors=(409,))
-def create_space() -> tuple[Response, int]:
-    """Names are unique per org."""
+@bp.arguments(SpaceCreateSchema)
+@bp.response(201, SpaceSchema)
+@bp.alt_response(409, response="CONFLICT")
+def create_space(data: dict[str, Any]) -> tuple[Space, dict[str, str]]:
+    """Create a space
+
+    Names are unique per org.
+    """
     org = current_org()
-    data = load_body(SpaceCreateSchema())
     rules.check_unique_name(Space, org, data["name"])
     now = utcnow()
     row = Space.create(org=org, name=data["name"], created_at=now, updated_at=now)
-    response = jsonify(_space.dump(row))
-    response.headers["Location"] = url_for("spaces.get_space_view", space_id=row.id)
-    return response, 201
+    return row, {"Location": url_for("spaces.get_space_view", space_id=row.id)}
 
 
 @bp.get("/api/spaces/<int:space_id>")
-@doc(summary="Get a space", tag="spaces", responses={200: SpaceSchema})
-def get_space_view(space_id: int) -> dict[str, Any]:
-    """One space of the org."""
-    return _space.dump(get_space(space_id, current_org()))
+@bp.response(200, SpaceSchema)
+def get_space_view(space_id: int) -> Space:
+    """Get a space
+
+    One space of the org.
+    """
+    return get_space(space_id, current_org())
 
 
 @bp.patch("/api/spaces/<int:space_id>")
-@doc(summary="Rename a space", tag="spaces", body=SpacePatchSchema, responses={200: SpaceSchema}, errors=(409,))
-def patch_space(space_id: int) -> dict[str, Any]:
-    """Only the given fields change."""
+@bp.arguments(SpacePatchSchema)
+@bp.response(200, SpaceSchema)
+@bp.alt_response(409, response="CONFLICT")
+def patch_space(data: dict[str, Any], space_id: int) -> Space:
+    """Rename a space
+
+    Only the given fields change.
+    """
     org = current_org()
     row = get_space(space_id, org)
-    data = load_body(SpacePatchSchema())
     if "name" in data and data["name"] != row.name:
         rules.check_unique_name(Space, org, data["name"], row.id)
         Space.update(name=data["name"], updated_at=utcnow()).where(Space.id == row.id).execute()
-    return _space.dump(get_space(space_id, org))
+    return get_space(space_id, org)
 
 
 @bp.delete("/api/spaces/<int:space_id>")
-@doc(summary="Delete a space", tag="spaces", responses={204: None}, errors=(409,))
-def delete_space(space_id: int) -> tuple[str, int]:
-    """Deletes the space and its bindings (the sources stay)."""
+@bp.response(204)
+@bp.alt_response(409, response="CONFLICT")
+def delete_space(space_id: int) -> Response:
+    """Delete a space
+
+    Deletes the space and its bindings (the sources stay).
+    """
     org = current_org()
     row = get_space(space_id, org)
     Space.delete().where((Space.id == row.id) & (Space.org == org)).execute()
-    return "", 204
+    return Response(status=204)
 
 
 @bp.get("/api/spaces/<int:space_id>/sources")
-@doc(summary="List a space's source bindings", tag="spaces", query=PageQuerySchema,
-     responses={200: SpaceSourcePageSchema})
-def list_bindings(space_id: int) -> dict[str, Any]:
-    """Bindings by ascending ``sourceId``; ``after`` is a source id."""
+@bp.arguments(PageQuerySchema, location="query")
+@bp.response(200, SpaceSourcePageSchema)
+def list_bindings(args: dict[str, Any], space_id: int) -> dict[str, Any]:
+    """List a space's source bindings
+
+    Bindings by ascending ``sourceId``; ``after`` is a source id.
+    """
     space = get_space(space_id, current_org())
-    args = load_query(PageQuerySchema())
     query = SpaceSource.select().where(SpaceSource.space == space)
     rows, after = page(query, SpaceSource.source, args["limit"], args.get("after"))
-    return SpaceSourcePageSchema().dump({"items": [binding_dict(r) for r in rows], "next": after})
+    return {"items": [binding_dict(r) for r in rows], "next": after}
 
 
 @bp.post("/api/spaces/<int:space_id>/sources")
-@doc(summary="Bind a source to a space", tag="spaces", body=SpaceSourceCreateSchema,
-     responses={201: SpaceSourceSchema}, errors=(409,))
-def create_binding(space_id: int) -> tuple[Response, int]:
-    """The source must be the org's; one binding per space and source; ``jrnPattern`` must compile."""
+@bp.arguments(SpaceSourceCreateSchema)
+@bp.response(201, SpaceSourceSchema)
+@bp.alt_response(409, response="CONFLICT")
+def create_binding(data: dict[str, Any], space_id: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """Bind a source to a space
+
+    The source must be the org's; one binding per space and source; ``jrnPattern`` must compile.
+    """
     org = current_org()
     space = get_space(space_id, org)
-    data = load_body(SpaceSourceCreateSchema())
     source_id = data["source_id"]
     if not Source.select().where((Source.id == source_id) & (Source.org == org)).exists():
         raise InvalidInput(
@@ -134,19 +152,20 @@ def create_binding(space_id: int) -> tuple[Response, int]:
         )
     row = SpaceSource.create(space=space, source=source_id, jrn_pattern=pattern, enabled=data["enabled"],
                              created_at=utcnow())
-    response = jsonify(_binding.dump(binding_dict(row)))
-    response.headers["Location"] = url_for("spaces.list_bindings", space_id=space.id)
-    return response, 201
+    return binding_dict(row), {"Location": url_for("spaces.list_bindings", space_id=space.id)}
 
 
 @bp.delete("/api/spaces/<int:space_id>/sources/<int:source_id>")
-@doc(summary="Unbind a source from a space", tag="spaces", responses={204: None})
-def delete_binding(space_id: int, source_id: int) -> tuple[str, int]:
-    """Removes the binding; the source stays."""
+@bp.response(204)
+def delete_binding(space_id: int, source_id: int) -> Response:
+    """Unbind a source from a space
+
+    Removes the binding; the source stays.
+    """
     space = get_space(space_id, current_org())
     deleted = SpaceSource.delete().where((SpaceSource.space == space) & (SpaceSource.source == source_id)).execute()
     if not deleted:
         raise NotFound(
             f"source {source_id} is not bound to space {space.id}", fields={"sourceId": ["not bound to this space"]}
         )
-    return "", 204
+    return Response(status=204)

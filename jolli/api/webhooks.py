@@ -22,12 +22,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import EnvironHeaders
 
 from jolli.api.request import limit_reads, read_body
-from jolli.api.schemas import MAX_ID
-from jolli.api.spec import doc
+from jolli.api.rest import Blueprint
+from jolli.api.schemas import MAX_ID, WebhookAnswerSchema
 from jolli.errors import InvalidInput
 from jolli.events.intake import load_integration, receive, refused
 from jolli.json_input import MAX_DEPTH, parse, unstorable_text
@@ -77,10 +77,16 @@ def _refuse_unstorable(body: bytes) -> None:
 
 
 @bp.post("/api/webhooks/<int:integration_id>")
-@doc(summary="Receive a provider push webhook", tag="webhooks", responses={200: None, 202: None},
-     errors=(400, 401, 413))
+@bp.response(202, WebhookAnswerSchema, description="Accepted: the events stored (or already stored: duplicate)")
+@bp.alt_response(200, schema=WebhookAnswerSchema, description="Ignored, with the reason", success=True)
+@bp.alt_response(400, response="BAD_REQUEST")
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 def receive_webhook(integration_id: int) -> tuple[Response, int]:
-    """Verify the delivery with the integration's secret, then store one source event per matching source."""
+    """Receive a provider push webhook
+
+    Verify the delivery with the integration's secret, then store one source event per matching source.
+    """
     limit = current_app.config["WEBHOOK_MAX_CONTENT_LENGTH"]
     status, body = answer(integration_id, dict(request.headers.items()), lambda: read_body(request.environ, limit))
     return Response(body, mimetype="application/json"), status

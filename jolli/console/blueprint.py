@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from jolli.api.bodies import load
+from jolli.api.rest import load
 from jolli.console import session
 from jolli.errors import JolliError
 from jolli.store.models import Org, utcnow
@@ -146,7 +146,7 @@ def stamp(value: str | datetime | None) -> str:
         return "never"
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
         return parsed.strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -8,10 +8,9 @@ from typing import Any
 from flask import render_template, request
 from marshmallow import fields, validate
 
-from jolli.api.bodies import page
 from jolli.api.events import EventQuerySchema, events_page, org_events
 from jolli.api.rules import extra_hosts
-from jolli.api.schemas import MAX_ID, PageQuerySchema
+from jolli.api.schemas import MAX_ID, PageQuerySchema, page
 from jolli.api.sources import get_source, source_dict
 from jolli.console import figures
 from jolli.console.blueprint import bp, org, query_args

@@ -254,4 +254,4 @@ def _iso(seconds: float | None) -> str | None:
         return None
     from datetime import datetime
 
-    return datetime.fromtimestamp(float(seconds), tz=UTC).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(float(seconds), tz=UTC).isoformat()

@@ -87,4 +87,4 @@ def webhook_health(integration_id: int, grace_seconds: float, webhook_url: str |
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    return value.isoformat() if value is not None else None

@@ -53,3 +53,40 @@ def assert_problem(response: TestResponse, status: int, field: str | None = None
     if text is not None:
         assert text in body["detail"] or any(text in m for ms in body["errors"].values() for m in ms), body
     return body
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every ``$ref`` into the document inlined, for jsonschema."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            return _resolve(document, document["components"]["schemas"][name])
+        return {k: _resolve(document, v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_resolve(document, v) for v in schema]
+    return schema
+
+
+def answer_fits(document: dict[str, Any], path: str, method: str, response: Any) -> None:
+    """``response`` is one the document declares for ``method path``, and its body fits the declared schema."""
+    import jsonschema
+
+    declared = document["paths"][path][method]["responses"]
+    assert str(response.status_code) in declared, (path, method, response.status_code)
+    content = declared[str(response.status_code)].get("content")
+    if not content:
+        return
+    media = content[response.mimetype]
+    schema = _resolve(document, media["schema"])
+    jsonschema.validate(response.get_json(), _nullable_to_jsonschema(schema))
+
+
+def _nullable_to_jsonschema(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        out = {k: _nullable_to_jsonschema(v) for k, v in schema.items() if k not in ("nullable", "readOnly", "writeOnly")}
+        if schema.get("nullable") and "type" in out:
+            out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
+        return out
+    if isinstance(schema, list):
+        return [_nullable_to_jsonschema(v) for v in schema]
+    return schema

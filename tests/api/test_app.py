@@ -150,3 +150,71 @@ def test_responses_are_json_even_for_errors_with_html_accept(api: Api) -> None:
     response = api.get("/api/sources/999", headers={"Accept": "text/html"})
     assert response.mimetype == "application/problem+json"
     assert "<html" not in response.get_data(as_text=True).lower()
+
+
+def test_plugin_blueprints_smorest_or_plain_are_served_and_documented(monkeypatch: pytest.MonkeyPatch,
+                                                                      sqlite_url: str) -> None:
+    import sys
+    import types
+
+    from marshmallow import Schema, fields
+
+    from jolli.api import app as app_module
+    from jolli.api.rest import Blueprint as SmorestBlueprint
+    from jolli.store.db import database
+    from jolli.store.migrate import upgrade
+
+    class ReportSchema(Schema):
+        id = fields.Integer()
+
+    module = types.ModuleType("jolli_test_reports")
+    smorest = SmorestBlueprint("reports", "jolli_test_reports")
+
+    @smorest.get("/api/reports/<int:report_id>")
+    @smorest.response(200, ReportSchema)
+    def get_report(report_id: int) -> dict[str, int]:
+        """Get a report"""
+        return {"id": report_id, "secret": 1}
+
+    plain = Blueprint("plainbp", "jolli_test_reports")
+
+    @plain.get("/api/plain")
+    def plain_view() -> dict[str, bool]:
+        """A plain Flask view"""
+        return {"plain": True}
+
+    module.smorest, module.plain = smorest, plain  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "jolli_test_reports", module)
+    monkeypatch.setattr(app_module, "BLUEPRINTS", [*app_module.BLUEPRINTS, "jolli_test_reports:smorest",
+                                                   "jolli_test_reports:plain"])
+    app = app_module.create_app({"DATABASE_URL": sqlite_url, "TESTING": True})
+    upgrade(database)
+    client = app.test_client()
+    assert_problem(client.get("/api/reports/7"), 401)  # authenticated like every other route
+    assert_problem(client.get("/api/plain"), 401)
+    from jolli.store.admin import create_org, create_token
+
+    headers = {"Authorization": f"Bearer {create_token(create_org('acme'))[1]}"}
+    assert client.get("/api/reports/7", headers=headers).get_json() == {"id": 7}  # dumped by its schema
+    assert client.get("/api/plain", headers=headers).get_json() == {"plain": True}
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert "200" in paths["/api/reports/{report_id}"]["get"]["responses"]
+    assert "401" in paths["/api/reports/{report_id}"]["get"]["responses"]
+    assert paths["/api/plain"]["get"]["summary"] == "A plain Flask view"
+
+
+def test_request_parsing_answers_jolli_problems_never_422(api: Api) -> None:
+    """Bodies and query strings go through flask-smorest (webargs) under jolli's rules: every refusal is a 400
+    (or 415) problem naming what is wrong, never webargs' 422."""
+    body = assert_problem(api.post("/api/spaces", {"name": "docs", "colour": "red"}), 400, "colour")
+    assert "this endpoint accepts only name" in body["errors"]["colour"][0]
+    assert_problem(api.post("/api/spaces", {"name": "docs", "mountPath": "/srv"}), 400, "mountPath", "mount")
+    assert_problem(api.post("/api/spaces", {"name": "do\x00cs"}), 400, "name", "NUL")
+    assert_problem(api.post("/api/spaces"), 400, "_body", "needs a JSON object body")
+    assert_problem(api.post("/api/spaces", [1, 2]), 400, "_body", "must be a JSON object")
+    assert_problem(api.post("/api/spaces", data=b'{"name": "docs"}', headers={"Content-Type": "text/plain"}), 415)
+    assert_problem(api.get("/api/spaces?limit=1&limit=2"), 400, "limit", "once")
+    assert_problem(api.get("/api/spaces?colour=red"), 400, "colour", "accepts only")
+    assert_problem(api.get("/api/spaces?limit=0"), 400, "limit")
+    sid = api.created("/api/sources", {"name": "web", "type": "git", "repo": "github.com/acme/web"})["id"]
+    assert_problem(api.post(f"/api/sources/{sid}/sync", {"colour": 1}), 400, "colour")  # an optional body

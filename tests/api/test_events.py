@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apihelp import Api, assert_problem
+from apihelp import Api, answer_fits, assert_problem
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
 
@@ -70,7 +70,7 @@ def test_a_sources_events_newest_first_and_by_status(api: Api, world: dict[str, 
     event = body["items"][0]
     assert {"sourceId", "eventJrn", "headSha", "beforeSha", "branch", "affectedSpaceIds", "version"} <= set(event)
     assert (event["headSha"], event["beforeSha"], event["affectedSpaceIds"]) == (sha(2), sha(1), world["spaces"])
-    assert event["status"] == "failed" and event["receivedAt"].endswith("Z")
+    assert event["status"] == "failed" and event["receivedAt"].endswith("+00:00")  # one time format (docs/api.md)
     page = api.get(f"/api/sources/{source.id}/events?limit=1").get_json()
     assert [e["id"] for e in page["items"]] == world["events"][:1] and page["next"] == world["events"][0]
     failed = api.get("/api/events?status=failed").get_json()["items"]
@@ -187,3 +187,24 @@ def test_a_legacy_job_outside_its_schema_is_400_naming_the_field(api: Api, field
            "eventJrn": f"jrn::path:/home/acme/sources/{REPO}/main", field: value}
     assert_problem(api.post("/api/events/legacy-jobs", job), 400, field)
     assert not EventJob.select().exists()
+
+
+def test_every_event_answer_fits_the_document(api: Api, world: dict[str, Any]) -> None:
+    document = api.get("/api/openapi.json").get_json()
+    source, space, latest = world["source"], world["spaces"][1], world["events"][-1]
+    integration = world["integration"]
+    calls = [
+        ("/api/events", "get", api.get("/api/events?status=failed")),
+        ("/api/sources/{source_id}/events", "get", api.get(f"/api/sources/{source.id}/events?order=desc&limit=1")),
+        ("/api/events/{event_id}", "get", api.get(f"/api/events/{latest}")),
+        ("/api/spaces/{space_id}/audit", "get", api.get(f"/api/spaces/{space}/audit")),
+        ("/api/integrations/{integration_id}/deliveries", "get", api.get(f"/api/integrations/{integration.id}/deliveries")),
+        ("/api/events/{event_id}/retry", "post", api.post(f"/api/events/{latest}/retry", {"spaceIds": [space]})),
+        ("/api/events/{event_id}/retry", "post", api.post(f"/api/events/{latest}/retry", {"spaceIds": "x"})),
+    ]
+    for path, method, response in calls:
+        answer_fits(document, path, method, response)
+    detail = api.get(f"/api/events/{latest}").get_json()
+    assert detail["jobs"] and detail["spaces"] and detail["audit"]
+    assert all(t.endswith("+00:00") for t in (detail["receivedAt"], detail["jobs"][0]["runAfter"],
+                                              detail["audit"][0]["createdAt"]))

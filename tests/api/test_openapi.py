@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from apihelp import Api
+from apihelp import Api, answer_fits
 from flask import Flask
-
-from jolli.api.spec import openapi_path
+from flask_smorest.spec.plugins import FlaskPlugin
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -30,7 +29,7 @@ def test_document_is_valid_openapi(document: dict[str, Any]) -> None:
 
 def test_every_route_and_method_is_documented(app: Flask, document: dict[str, Any]) -> None:
     routes = {
-        (openapi_path(rule.rule)[0], method.lower())
+        (FlaskPlugin.flaskpath2openapi(rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api")
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
@@ -67,51 +66,15 @@ def test_secrets_are_write_only_in_the_schema(document: dict[str, Any]) -> None:
     assert create["schema"]
 
 
-def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with every ``$ref`` into the document inlined, for jsonschema."""
-    if isinstance(schema, dict):
-        if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[1]
-            return _resolve(document, document["components"]["schemas"][name])
-        return {k: _resolve(document, v) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [_resolve(document, v) for v in schema]
-    return schema
-
-
-def _check(document: dict[str, Any], path: str, method: str, response: Any) -> None:
-    import jsonschema
-
-    declared = document["paths"][path][method]["responses"]
-    assert str(response.status_code) in declared, (path, method, response.status_code)
-    content = declared[str(response.status_code)].get("content")
-    if not content:
-        return
-    media = content[response.mimetype]
-    schema = _resolve(document, media["schema"])
-    jsonschema.validate(response.get_json(), _nullable_to_jsonschema(schema))
-
-
-def _nullable_to_jsonschema(schema: Any) -> Any:
-    if isinstance(schema, dict):
-        out = {k: _nullable_to_jsonschema(v) for k, v in schema.items() if k not in ("nullable", "readOnly", "writeOnly")}
-        if schema.get("nullable") and "type" in out:
-            out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
-        return out
-    if isinstance(schema, list):
-        return [_nullable_to_jsonschema(v) for v in schema]
-    return schema
-
-
 def test_real_answers_fit_the_document(api: Api, document: dict[str, Any]) -> None:
     integration = api.post("/api/integrations", {"provider": "github", "host": "github.com", "owner": "acme"})
-    _check(document, "/api/integrations", "post", integration)
+    answer_fits(document, "/api/integrations", "post", integration)
     iid = integration.get_json()["id"]
     source = api.post("/api/sources", {"name": "web", "type": "git", "repo": "github.com/acme/web", "integrationId": iid})
-    _check(document, "/api/sources", "post", source)
+    answer_fits(document, "/api/sources", "post", source)
     sid = source.get_json()["id"]
     space = api.post("/api/spaces", {"name": "docs"})
-    _check(document, "/api/spaces", "post", space)
+    answer_fits(document, "/api/spaces", "post", space)
     spid = space.get_json()["id"]
     calls = [
         ("/api/sources", "get", api.get("/api/sources")),
@@ -130,4 +93,37 @@ def test_real_answers_fit_the_document(api: Api, document: dict[str, Any]) -> No
         ("/api/spaces/{space_id}/sources/{source_id}", "delete", api.delete(f"/api/spaces/{spid}/sources/{sid}")),
     ]
     for path, method, response in calls:
-        _check(document, path, method, response)
+        answer_fits(document, path, method, response)
+
+
+def test_check_answers_fit_the_document(api: Api, document: dict[str, Any]) -> None:
+    iid = api.created("/api/integrations", {"provider": "github", "host": "github.com", "owner": "acme"})["id"]
+    sid = api.created("/api/sources", {"name": "web", "type": "git", "repo": "github.com/acme/web",
+                                       "integrationId": iid})["id"]
+    calls = [
+        ("/api/sources/{source_id}/check", "put", api.client.put(
+            f"/api/sources/{sid}/check", json={"intervalSeconds": 60}, headers=api._headers(None))),
+        ("/api/integrations/{integration_id}/check", "put", api.client.put(
+            f"/api/integrations/{iid}/check", json={"intervalSeconds": None}, headers=api._headers(None))),
+        ("/api/integrations/{integration_id}/health", "get", api.get(f"/api/integrations/{iid}/health")),
+        ("/api/sources/{source_id}", "get", api.get(f"/api/sources/{sid}")),
+        ("/api/openapi.json", "get", api.get("/api/openapi.json")),
+    ]
+    for path, method, response in calls:
+        assert response.status_code == 200, response.get_json()
+        answer_fits(document, path, method, response)
+    assert api.get(f"/api/sources/{sid}").get_json()["check"]["nextCheckAt"].endswith("+00:00")
+
+
+def test_every_answer_with_a_body_has_its_schema(document: dict[str, Any]) -> None:
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            if method == "parameters":
+                continue
+            for status, response in op["responses"].items():
+                if "$ref" in response:
+                    response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                if status != "204":
+                    assert response.get("content"), (path, method, status)
+                    (media,) = response["content"].values()
+                    assert media["schema"], (path, method, status)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apihelp import assert_problem
+from apihelp import answer_fits, assert_problem
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -97,6 +97,8 @@ def test_each_real_delivery_with_a_good_a_bad_and_no_signature(client: FlaskClie
 
     response = client.post(url, data=data, headers={**base, **signed(sig_header, secret, data)})
     result = response.get_json()
+    document = client.get("/api/openapi.json").get_json()  # the fast path answers as documented
+    answer_fits(document, "/api/webhooks/{integration_id}", "post", response)
     if expected == "tag":
         assert response.status_code == 200 and result["status"] == "ignored"
         assert counts() == (1, 0, 0)
@@ -113,6 +115,7 @@ def test_each_real_delivery_with_a_good_a_bad_and_no_signature(client: FlaskClie
         again = client.post(url, data=data, headers={**base, **signed(sig_header, secret, data)})
         assert again.status_code == 202 and again.get_json()["status"] == "duplicate"
         assert again.get_json()["duplicateEventIds"] == [event_id]
+        answer_fits(document, "/api/webhooks/{integration_id}", "post", again)
         assert SourceEvent.select().count() == 1 and EventJob.select().count() == 1
 
 
