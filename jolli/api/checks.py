@@ -96,6 +96,9 @@ def sync_source(data: dict[str, Any], source_id: int) -> dict[str, Any]:
 
     org = current_org()
     row = get_source(source_id, org)
+    if not row.enabled:  # a disabled source stores no events: said, not tried and failed
+        raise Conflict(f"source {row.id} is disabled; enable it first (PATCH /api/sources/{row.id} "
+                       '{"enabled": true}) to check it', fields={"enabled": ["the source is disabled"]})
     reported = _reported(row, data["cursor"]) if "cursor" in data else None
     settings = EventSettings.from_env()
     holder = worker_name(98)

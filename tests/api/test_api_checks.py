@@ -60,6 +60,14 @@ def test_a_file_source_needs_the_cursor_read_from_its_mount(api: Api) -> None:
     assert (same["result"], same["eventId"]) == ("unchanged", None)
 
 
+def test_a_disabled_source_is_not_synced_and_the_answer_says_how_to_enable_it(api: Api) -> None:
+    source = api.created("/api/sources", {"name": "notes", "type": "file"})
+    assert api.patch(f"/api/sources/{source['id']}", {"enabled": False}).status_code == 200
+    refused = api.post(f"/api/sources/{source['id']}/sync", {"cursor": "sha256:" + "a" * 64})
+    assert_problem(refused, 409, "enabled", "enable it first")
+    assert api.get(f"/api/events?sourceId={source['id']}").get_json()["items"] == []
+
+
 def test_a_reported_cursor_is_validated_by_the_source_type(api: Api) -> None:
     _, source = _git_source(api)
     assert_problem(api.post(f"/api/sources/{source['id']}/sync", {"cursor": "not-a-sha"}), 400, "cursor",
