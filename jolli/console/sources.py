@@ -15,7 +15,7 @@ from jolli.api.sources import get_source, source_dict
 from jolli.console import figures
 from jolli.console.blueprint import bp, org, query_args
 from jolli.console.links import repo_links
-from jolli.events.checks import source_check_row
+from jolli.events.checks import source_check_row, source_check_rows
 from jolli.store.models import Integration, Source
 
 PAGE = 50
@@ -43,8 +43,9 @@ def listed() -> dict[str, Any]:
     rows, after = page(query, Source.id, args["limit"], args.get("after"))
     hosts = extra_hosts(current)
     newest = figures.newest_events([row.id for row in rows])
+    checks = source_check_rows([row.id for row in rows])
     items = [{**source_dict(row), "links": repo_links(row.repo, hosts, row.cursor_value),
-              "newest": newest.get(row.id), "check": source_check_row(row.id)} for row in rows]
+              "newest": newest.get(row.id), "check": checks.get(row.id)} for row in rows]
     integrations = list(Integration.select(Integration.id, Integration.name, Integration.host)
                         .where(Integration.org == current.id).order_by(Integration.id).limit(200))
     filters = {k: request.args.get(k, "") for k in ("q", "integrationId", "enabled")}

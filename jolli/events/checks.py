@@ -233,14 +233,22 @@ def integration_settings(ids: Iterable[int]) -> dict[int, tuple[float | None, fl
 
 def source_check_row(source_id: int) -> dict[str, Any] | None:
     """The check state of one source, as the API shows it (``None`` before its first scheduling)."""
-    rows = raw.rows("SELECT due_at, interval_seconds, claimed_until, checked_at, result, detail, event_id, last_value, "
-                    "failures FROM source_check WHERE source_id = ?", (source_id,))
-    if not rows:
-        return None
-    due, interval, claimed, checked, result, detail, event_id, value, failures = rows[0]
-    return {"nextCheckAt": _iso(due), "intervalSeconds": interval, "running": bool(claimed and claimed > now_seconds()),
-            "lastCheckedAt": _iso(checked), "result": result, "detail": detail, "eventId": event_id,
-            "lastValue": value, "failures": int(failures or 0)}
+    return source_check_rows([source_id]).get(source_id)
+
+
+def source_check_rows(source_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The check states of ``source_ids`` (those scheduled), in one query: a page of sources costs one."""
+    if not source_ids:
+        return {}
+    rows = raw.rows("SELECT source_id, due_at, interval_seconds, claimed_until, checked_at, result, detail, event_id, "
+                    f"last_value, failures FROM source_check WHERE source_id IN ({', '.join('?' for _ in source_ids)})",
+                    tuple(source_ids))
+    now = now_seconds()
+    return {int(source_id): {
+        "nextCheckAt": _iso(due), "intervalSeconds": interval, "running": bool(claimed and claimed > now),
+        "lastCheckedAt": _iso(checked), "result": result, "detail": detail, "eventId": event_id,
+        "lastValue": value, "failures": int(failures or 0)}
+        for source_id, due, interval, claimed, checked, result, detail, event_id, value, failures in rows}
 
 
 def next_due() -> float | None:
