@@ -170,7 +170,7 @@ class AppSettings:
         """The settings in ``environ`` (default: this process's environment)."""
         return cls(
             database_url=database_url(environ),
-            db_pool_size=int(number("JOLLI_DB_POOL_SIZE", DB_POOL_SIZE, integer=True, environ=environ)),
+            db_pool_size=db_pool_size(environ),
             public_url=text("JOLLI_PUBLIC_URL", environ),
             max_body_bytes=int(number("JOLLI_MAX_BODY_BYTES", MAX_BODY_BYTES, integer=True, environ=environ)),
             webhook_max_bytes=int(number("JOLLI_MAX_WEBHOOK_BYTES", WEBHOOK_MAX_BYTES, integer=True,
@@ -179,6 +179,11 @@ class AppSettings:
             workers=int(number("JOLLI_WORKERS", default_workers(), integer=True, environ=environ)),
             threads=int(number("JOLLI_THREADS", THREADS, integer=True, environ=environ)),
         )
+
+
+def db_pool_size(environ: Mapping[str, str] | None = None) -> int:
+    """``JOLLI_DB_POOL_SIZE``: database connections per process (default :data:`DB_POOL_SIZE`)."""
+    return int(number("JOLLI_DB_POOL_SIZE", DB_POOL_SIZE, integer=True, environ=environ))
 
 
 def default_workers() -> int:

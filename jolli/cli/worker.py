@@ -49,7 +49,7 @@ def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_secon
     from jolli.cli.common import cli_errors
     from jolli.events.config import EventSettings
     from jolli.events.worker import run_workers
-    from jolli.settings import DB_POOL_SIZE, number
+    from jolli.settings import db_pool_size
 
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
@@ -57,7 +57,7 @@ def worker(concurrency: int, once: bool, lease_seconds: float | None, poll_secon
         settings = EventSettings.from_env(lease_seconds=lease_seconds, poll_seconds=poll_seconds,
                                           max_attempts=max_attempts, git_mirrors=git_mirrors)
         # Each thread holds a connection, and so does its lease heartbeat: size the pool for them.
-        pool = max(int(number("JOLLI_DB_POOL_SIZE", DB_POOL_SIZE, integer=True)), 2 * concurrency + 2)
+        pool = max(db_pool_size(), 2 * concurrency + 2)
     database = open_checked(database_url, pool_size=pool)
     database.close()  # each worker thread opens its own connection
     stop = threading.Event()

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import peewee
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
-from jolli.settings import DB_POOL_SIZE, database_url, number
+from jolli.settings import DB_POOL_SIZE, database_url, db_pool_size
 
 #: Every model binds to this proxy; :func:`open_database` points it at a real database.
 database = peewee.DatabaseProxy()
@@ -147,7 +147,7 @@ def open_database(url: str | None = None, pool_size: int | None = None) -> peewe
     environment when not given, see :mod:`jolli.settings`)."""
     hide_sql_parameters()
     if pool_size is None:
-        pool_size = int(number("JOLLI_DB_POOL_SIZE", DB_POOL_SIZE, integer=True))
+        pool_size = db_pool_size()
     db = make_database(url or database_url(), pool_size)
     database.initialize(db)
     return db
