@@ -79,6 +79,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("JOLLI_CHECK_JITTER", "0.1", "each next check is up to this fraction of the interval later", "worker"),
     Variable("JOLLI_CHECK_CONCURRENCY", "4", "checks at once per integration (and per worker process)", "worker"),
     Variable("JOLLI_CHECK_BATCH", "200", "due checks claimed per statement", "worker"),
+    Variable("JOLLI_CHECK_PRIORITY", "idle", "CPU priority of the worker's check process: `idle` (runs on CPU time "
+             "event processing leaves: Linux `SCHED_IDLE`, elsewhere `nice` 19), `low` (`nice` 10) or `normal`",
+             "worker"),
     Variable("JOLLI_WEBHOOK_GRACE", "600", "seconds a webhook may lag a check before the push counts as a "
              "webhook gap", "worker"),
     # the CLI on a developer's machine
@@ -121,6 +124,18 @@ def text(name: str, environ: Mapping[str, str] | None = None, *, empty_is_set: b
     if raw is None:
         return None
     return raw.strip() if empty_is_set else raw.strip() or None
+
+
+def choice(name: str, choices: tuple[str, ...], default: str, environ: Mapping[str, str] | None = None) -> str:
+    """The value of variable ``name``, one of ``choices`` (``default`` when unset or blank; any case);
+    :class:`SettingsError` naming the variable and the choices otherwise."""
+    found = text(name, environ)
+    if found is None:
+        return default
+    if found.lower() not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {found!r}; unset it for the default "
+                            f"({default})", fields={name: [f"must be one of {', '.join(choices)}"]})
+    return found.lower()
 
 
 def jolli_home(environ: Mapping[str, str] | None = None) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jolli.settings import VARIABLES, AppSettings, SettingsError, default_workers, number
+from jolli.settings import VARIABLES, AppSettings, SettingsError, choice, default_workers, number
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,6 +41,15 @@ def test_a_number_is_parsed_one_way() -> None:
     assert number("X", 3.0, environ={"X": ""}) == 3.0
     with pytest.raises(ValueError, match="X must be a number"):  # a SettingsError is a ValueError too
         number("X", 3.0, environ={"X": "fast"})
+
+
+def test_a_choice_is_parsed_one_way() -> None:
+    assert choice("X", ("idle", "low"), "idle", environ={"X": " LOW "}) == "low"
+    assert choice("X", ("idle", "low"), "idle", environ={"X": " "}) == "idle"
+    with pytest.raises(SettingsError) as caught:
+        choice("X", ("idle", "low"), "idle", environ={"X": "fast"})
+    assert caught.value.message == "X must be one of idle, low, got 'fast'; unset it for the default (idle)"
+    assert caught.value.fields == {"X": ["must be one of idle, low"]}
 
 
 def test_every_variable_the_code_reads_is_in_the_one_table_and_the_table_is_documented() -> None:

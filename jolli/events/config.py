@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jolli.settings import number, text
+from jolli.settings import choice, number, text
+
+#: The CPU priorities of the check process (``JOLLI_CHECK_PRIORITY``), lowest first.
+CHECK_PRIORITIES = ("idle", "low", "normal")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class EventSettings:
     check_jitter: float = 0.1
     check_concurrency: int = 4
     check_batch: int = 200
+    #: The check process's CPU priority: one of :data:`CHECK_PRIORITIES`.
+    check_priority: str = "idle"
     webhook_grace_seconds: float = 600.0
 
     @classmethod
@@ -58,6 +63,7 @@ class EventSettings:
             check_jitter=number("JOLLI_CHECK_JITTER", cls.check_jitter),
             check_concurrency=int(number("JOLLI_CHECK_CONCURRENCY", cls.check_concurrency, integer=True)),
             check_batch=int(number("JOLLI_CHECK_BATCH", cls.check_batch, integer=True)),
+            check_priority=choice("JOLLI_CHECK_PRIORITY", CHECK_PRIORITIES, cls.check_priority),
             webhook_grace_seconds=number("JOLLI_WEBHOOK_GRACE", cls.webhook_grace_seconds),
         )
         return settings.with_(**overrides)

@@ -85,11 +85,15 @@ def test_worker_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     assert result.returncode == 2 and "jolli db upgrade" in result.stderr
 
 
-def test_worker_rejects_bad_settings(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("JOLLI_LEASE_SECONDS", "soon", "JOLLI_LEASE_SECONDS must be a number"),
+    ("JOLLI_CHECK_PRIORITY", "fast", "JOLLI_CHECK_PRIORITY must be one of idle, low, normal, got 'fast'"),
+])
+def test_worker_rejects_bad_settings(tmp_path: Path, name: str, value: str, said: str) -> None:
     url = seeded_database(tmp_path, pushes=0)
-    env = {**base_env(tmp_path), "JOLLI_LEASE_SECONDS": "soon"}
+    env = {**base_env(tmp_path), name: value}
     result = run_jolli(["worker", "--once", "--database-url", url], env, check=False)
-    assert result.returncode == 2 and "JOLLI_LEASE_SECONDS must be a number" in result.stderr
+    assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr
 
 
 def _check_result(url: str) -> str | None:
@@ -133,16 +137,16 @@ def test_worker_checks_only_checks_and_exits_on_sigterm(tmp_path: Path) -> None:
     assert EventJob.select().where(EventJob.status == "queued").count() == 1  # no job processed
 
 
-def _children(pid: int) -> dict[int, int]:
-    """``{child pid: niceness}`` of the live processes whose parent is ``pid`` (from /proc)."""
+def _children(pid: int) -> dict[int, tuple[int, int]]:
+    """``{child pid: (niceness, scheduling policy)}`` of the live processes whose parent is ``pid`` (/proc)."""
     found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found[int(stat.parent.name)] = (int(fields[16]), os.sched_getscheduler(int(stat.parent.name)))
         except OSError:
             continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found[int(stat.parent.name)] = int(fields[16])
     return found
 
 
@@ -155,8 +159,9 @@ def _wait_for(what: Any, proc: subprocess.Popen[bytes], log: Path) -> Any:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc (Linux)")
-def test_worker_checks_in_a_niced_child_process_that_ends_with_it(tmp_path: Path) -> None:
-    from jolli.events.check_process import NICENESS
+def test_worker_checks_in_a_child_process_at_idle_priority_that_ends_with_it(tmp_path: Path) -> None:
+    """The default ``JOLLI_CHECK_PRIORITY=idle``: the check process runs under ``SCHED_IDLE`` (and ``nice``
+    19), so the jobs' threads and their database take a CPU from it the moment they wake."""
     from jolli.events.tables import EventJob
 
     url = seeded_database(tmp_path, pushes=1)
@@ -167,8 +172,10 @@ def test_worker_checks_in_a_niced_child_process_that_ends_with_it(tmp_path: Path
         with log.open("wb") as out:
             proc = subprocess.Popen(JOLLI + ["worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            # one check process, at a lower priority (beside multiprocessing's resource tracker)
-            _wait_for(lambda: own + NICENESS in _children(proc.pid).values(), proc, log)  # noqa: B023 - used at once
+            # one check process, at idle priority (beside multiprocessing's resource tracker, at the worker's)
+            idle = (min(19, own + 19), os.SCHED_IDLE)
+            _wait_for(lambda: idle in _children(proc.pid).values(), proc, log)  # noqa: B023 - used at once
+            assert sorted(_children(proc.pid).values())[0] == (own, os.SCHED_OTHER)
             _wait_for(lambda: _check_result(url), proc, log)
             children = _children(proc.pid)
             proc.send_signal(ending)
@@ -182,6 +189,34 @@ def test_worker_checks_in_a_niced_child_process_that_ends_with_it(tmp_path: Path
                 proc.kill()
     reopen(url)
     assert EventJob.select().where(EventJob.status == "done").count() == 1  # the jobs were processed meanwhile
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc (Linux)")
+def test_check_priority_low_is_nice_10_and_normal_is_the_workers_own(tmp_path: Path) -> None:
+    url = seeded_database(tmp_path, pushes=0)
+    own = os.nice(0)
+    for priority, expected in (("low", (min(19, own + 10), os.SCHED_OTHER)), ("normal", (own, os.SCHED_OTHER))):
+        env = {**base_env(tmp_path), "JOLLI_DATABASE_URL": url, "JOLLI_CHECK_PRIORITY": priority}
+        log = tmp_path / f"worker-{priority}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(JOLLI + ["worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_for(lambda: _check_result(url), proc, log)  # the check process is up and checking
+            children = _children(proc.pid)
+            # the check process at ``expected``, multiprocessing's resource tracker at the worker's own
+            assert set(children.values()) == {expected, (own, os.SCHED_OTHER)}, (priority, children)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        reopen(url)
+        from jolli.store import sql as raw
+
+        raw.execute("DELETE FROM source_check")  # the next worker's check process checks again
+        from jolli.store.db import close_database
+
+        close_database()
 
 
 def _alive(pid: int) -> bool:
