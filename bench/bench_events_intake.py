@@ -17,8 +17,7 @@ machine's speed drifts by 10-30% within a minute; pairing the rounds keeps the d
 sources besides the one the pushes are for, as a real org would, so the receiver's lookup is measured too.
 
 Each store is measured twice (``--threads``): under sync workers (1 thread), and under ``jolli serve``'s
-default of threads per worker (gthread), where jolli's receiver writes deliveries that arrive together in
-one transaction (group commit); the floor runs with the same threads, one connection per thread.
+default of threads per worker (gthread); the floor runs with the same threads, one connection per thread.
 """
 
 from __future__ import annotations
