@@ -28,13 +28,13 @@ from jolli.cli.db import database_url_option, open_checked
               "[default: $JOLLI_GIT_MIRRORS].")
 @click.option("--checks/--no-checks", default=None,
               help="Also check every source on its schedule (a webhook is a hint; a check finds what it missed), "
-              "in a child process at a lower CPU priority, so checks never slow event processing "
-              "[default: on; off with --once]. "
+              "in a child process at a lower CPU priority ($JOLLI_CHECK_PRIORITY [idle]: idle, low or normal), "
+              "so checks never slow event processing [default: on; off with --once]. "
               "Intervals: $JOLLI_CHECK_INTERVAL [300], $JOLLI_CHECK_INTERVAL_QUIET [60] for an integration "
               "without a recent delivery, $JOLLI_CHECK_JITTER [0.1].")
 @click.option("--checks-only", is_flag=True,
               help="Only check sources, process no jobs: the checks on a machine of their own, beside workers "
-              "started with --no-checks.")
+              "started with --no-checks (at this process's own priority).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True)
 @database_url_option

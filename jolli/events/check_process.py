@@ -21,6 +21,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from jolli.events.config import EventSettings
@@ -66,13 +67,16 @@ def lower_priority(priority: str) -> None:
     """Give the calling thread, and the threads it starts afterwards, the CPU ``priority`` (``idle``: the
     ``SCHED_IDLE`` policy where the OS has it, and ``nice`` 19; ``low``: ``nice`` 10; ``normal``: unchanged).
     A refusal is logged: the checks still run, at the priority they have."""
-    try:
-        if priority == "idle" and hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        if NICENESS[priority]:
-            os.nice(NICENESS[priority])
-    except OSError as exc:
-        log.warning("checks: cannot lower the check process's priority to %s (%s)", priority, exc)
+    steps: list[tuple[str, Callable[[], object]]] = []
+    if priority == "idle" and hasattr(os, "SCHED_IDLE"):
+        steps.append(("SCHED_IDLE", lambda: os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))))
+    if NICENESS[priority]:
+        steps.append((f"nice {NICENESS[priority]}", lambda: os.nice(NICENESS[priority])))
+    for name, step in steps:  # each on its own: a refused policy still leaves the nice value, and back
+        try:
+            step()
+        except OSError as exc:
+            log.warning("checks: cannot give the check process %s (%s); it runs without", name, exc)
 
 
 def run_child(database_url: str, settings: EventSettings, parent: int, log_level: int = logging.INFO) -> None:
