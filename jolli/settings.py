@@ -57,14 +57,14 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("JOLLI_TRACE_PLUGINS", "unset", "`1`: log every hook call and result (logger `jolli.plugins.trace`)",
              "everything"),
     # the worker (jolli.events.config.EventSettings)
-    Variable("JOLLI_LEASE_SECONDS", "30", "lease on a branch and claim on a job; renewed every third of it", "worker"),
+    Variable("JOLLI_LEASE_SECONDS", "30", "lease on a branch and claim on a job; renewed every third of it", "worker, server (sync)"),
     Variable("JOLLI_MAX_ATTEMPTS", "5", "attempts per space before it is dead-lettered", "worker"),
     Variable("JOLLI_RETRY_BACKOFF", "2", "first retry delay in seconds; doubles per attempt", "worker"),
     Variable("JOLLI_RETRY_BACKOFF_MAX", "300", "longest retry delay, seconds", "worker"),
     Variable("JOLLI_MAX_TAKEOVERS", "20", "takeovers from dead workers before a job is dead-lettered", "worker"),
     Variable("JOLLI_POLL_SECONDS", "1", "how long an idle worker sleeps between looks at the queue", "worker"),
     Variable("JOLLI_GIT_MIRRORS", "unset", "folder of local clones `<host>/<owner>/<repo>[.git]` used to tell "
-             "ancestry and changed files, and to check sources", "worker"),
+             "ancestry and changed files, and to check sources", "worker, server (sync)"),
     Variable("JOLLI_ORDER_WAIT", "120", "seconds an event no evidence orders is held before it is applied "
              "`orderAssumed`", "worker"),
     Variable("JOLLI_ORDER_RETRY", "5", "seconds between looks for order evidence while an event is held", "worker"),
@@ -83,7 +83,7 @@ VARIABLES: tuple[Variable, ...] = (
              "event processing leaves: Linux `SCHED_IDLE`, elsewhere `nice` 19), `low` (`nice` 10) or `normal`",
              "worker"),
     Variable("JOLLI_WEBHOOK_GRACE", "600", "seconds a webhook may lag a check before the push counts as a "
-             "webhook gap", "worker"),
+             "webhook gap", "server"),
     # the CLI on a developer's machine
     Variable("JOLLI_URL", "`jolli login`'s", "the server the CLI talks to", "CLI"),
     Variable("JOLLI_TOKEN", "`jolli login`'s", "the API token the CLI sends", "CLI"),

@@ -20,9 +20,11 @@ from werkzeug.routing import IntegerConverter
 
 from jolli.api.auth import authenticate
 from jolli.api.blueprints import BLUEPRINTS
+from jolli.api.checks import EVENT_SETTINGS
 from jolli.api.request import JolliRequest, StrictJSONProvider, limit_reads
 from jolli.api.rest import Api
 from jolli.api.schemas import MAX_ID
+from jolli.events.config import EventSettings
 from jolli.settings import AppSettings
 from jolli.store.db import database, open_database
 
@@ -38,12 +40,15 @@ class IdConverter(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
-def create_app(config: Mapping[str, Any] | None = None, settings: AppSettings | None = None) -> Flask:
-    """Build the API app from ``settings`` (default: read from the environment, see :mod:`jolli.settings`),
-    then ``config`` (Flask keys, for tests and embedding: ``DATABASE_URL``, ``MAX_CONTENT_LENGTH``,
-    ``WEBHOOK_MAX_CONTENT_LENGTH``, ``BODY_TIMEOUT``, ``PUBLIC_URL`` (base of ``webhookUrl``))."""
+def create_app(config: Mapping[str, Any] | None = None, settings: AppSettings | None = None,
+               events: EventSettings | None = None) -> Flask:
+    """Build the API app from ``settings`` and ``events`` (default: read from the environment now, once, see
+    :mod:`jolli.settings`), then ``config`` (Flask keys, for tests and embedding: ``DATABASE_URL``,
+    ``MAX_CONTENT_LENGTH``, ``WEBHOOK_MAX_CONTENT_LENGTH``, ``BODY_TIMEOUT``, ``PUBLIC_URL`` (base of
+    ``webhookUrl``)). ``events`` serve ``POST /api/sources/:id/sync`` and the webhook health."""
     settings = settings or AppSettings.from_env()
     app = Flask("jolli", static_folder=None)
+    app.extensions[EVENT_SETTINGS] = events or EventSettings.from_env()
     app.request_class = JolliRequest  # 413 for chunked bodies over the limit too
     app.config.update(
         DATABASE_URL=settings.database_url,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from jolli.api.auth import current_org
@@ -19,8 +20,18 @@ from jolli.api.rest import Blueprint
 from jolli.api.schemas import CheckStateSchema, StrictSchema, WebhookHealthSchema
 from jolli.api.sources import _cursor_value, get_source
 from jolli.errors import Conflict, InvalidInput, JolliError, NotAvailable
+from jolli.events.config import EventSettings
 
 bp = Blueprint("checks", __name__)
+
+#: Where ``create_app`` keeps the event settings it read once (``app.extensions``).
+EVENT_SETTINGS = "jolli.event_settings"
+
+
+def event_settings() -> EventSettings:
+    """The event settings the app was built with (read from the environment once, when it started)."""
+    found: EventSettings = current_app.extensions[EVENT_SETTINGS]
+    return found
 
 
 class SyncSchema(StrictSchema):
@@ -90,7 +101,6 @@ def sync_source(data: dict[str, Any], source_id: int) -> dict[str, Any]:
     from jolli.events import checks
     from jolli.events.checker import check_source, client_for, record
     from jolli.events.checks import CheckResult, Outcome
-    from jolli.events.config import EventSettings
     from jolli.events.leases import worker_name
     from jolli.events.status import Origin
 
@@ -100,7 +110,7 @@ def sync_source(data: dict[str, Any], source_id: int) -> dict[str, Any]:
         raise Conflict(f"source {row.id} is disabled; enable it first (PATCH /api/sources/{row.id} "
                        '{"enabled": true}) to check it', fields={"enabled": ["the source is disabled"]})
     reported = _reported(row, data["cursor"]) if "cursor" in data else None
-    settings = EventSettings.from_env()
+    settings = event_settings()
     holder = worker_name(98)
     due = checks.claim_one(holder, row.id, checks.now_seconds(), settings.lease_seconds)
     if due is None:
@@ -175,10 +185,9 @@ def get_integration_health(integration_id: int) -> dict[str, Any]:
 
 def integration_health(integration_id: int) -> dict[str, Any]:
     """The webhook health of one integration (for ``GET /api/integrations/:id`` too)."""
-    from jolli.events.config import EventSettings
     from jolli.events.health import webhook_health
 
-    return webhook_health(integration_id, EventSettings.from_env().webhook_grace_seconds, webhook_url(integration_id))
+    return webhook_health(integration_id, event_settings().webhook_grace_seconds, webhook_url(integration_id))
 
 
 def _seconds(data: dict[str, Any]) -> float | None:

@@ -104,8 +104,11 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
 
     logging.basicConfig(level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from jolli.events.config import EventSettings
+
     with cli_errors():
-        settings = AppSettings.from_env()  # read once; the workers' apps are built from it
+        settings = AppSettings.from_env()  # read once; the workers' apps are built from them
+        events = EventSettings.from_env()
     url = database_url or settings.database_url
     database = open_checked(url, require_current=False, pool_size=settings.db_pool_size)
     applied = upgrade_checked(database)
@@ -123,6 +126,6 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
     def app_factory() -> Any:
         from jolli.api.app import create_app
 
-        return create_app({"DATABASE_URL": url}, settings)
+        return create_app({"DATABASE_URL": url}, settings, events)
 
     run_gunicorn(app_factory, gunicorn_options(host, port, workers, threads, access_log))

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import responses
 from apihelp import Api, assert_problem
+from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "events"))
 from checkhelp import BranchApi, PypiType  # noqa: E402
@@ -75,13 +75,20 @@ def test_a_reported_cursor_is_validated_by_the_source_type(api: Api) -> None:
     assert_problem(api.post(f"/api/sources/{source['id']}/sync", {"head": sha(3)}), 400, "head")
 
 
+def _short_grace(app: Flask) -> None:
+    """A webhook grace of 1 ms for ``app`` (as ``JOLLI_WEBHOOK_GRACE=0.001`` when it started)."""
+    from jolli.api.checks import EVENT_SETTINGS
+
+    app.extensions[EVENT_SETTINGS] = app.extensions[EVENT_SETTINGS].with_(webhook_grace_seconds=0.001)
+
+
 @responses.activate
 def test_a_change_only_a_check_found_makes_the_integration_degraded_until_its_webhook_arrives(
-        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+        api: Api, app: Flask) -> None:
     from jolli.provider import CanonicalPush
     from jolli.store.models import Integration
 
-    monkeypatch.setenv("JOLLI_WEBHOOK_GRACE", "0.001")
+    _short_grace(app)
     integration, source = _git_source(api)
     assert api.get(f"/api/integrations/{integration['id']}/health").get_json()["status"] == "ok"
     BranchApi().add("github", "github.com/acme/app", sha(2))
@@ -113,8 +120,8 @@ def test_intervals_of_their_own_are_checked(api: Api) -> None:
 
 
 @responses.activate
-def test_get_and_list_integrations_show_the_webhook_health(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JOLLI_WEBHOOK_GRACE", "0.001")
+def test_get_and_list_integrations_show_the_webhook_health(api: Api, app: Flask) -> None:
+    _short_grace(app)
     integration, source = _git_source(api)
     assert api.get(f"/api/integrations/{integration['id']}").get_json()["webhookHealth"]["status"] == "ok"
     BranchApi().add("github", "github.com/acme/app", sha(2))

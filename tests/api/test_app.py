@@ -47,6 +47,25 @@ def test_limit_is_configurable(db: object, db_url: str) -> None:
     assert api.post("/api/spaces", {"name": "ok"}).status_code == 201
 
 
+def test_the_event_settings_are_read_once_when_the_app_is_built(db: object, db_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POST /sync`` and the webhook health work from what the app read when it started: a variable
+    changed (or broken) afterwards changes nothing, and fails no request."""
+    from jolli.api.app import create_app
+    from jolli.api.checks import EVENT_SETTINGS
+    from jolli.events.config import EventSettings
+
+    monkeypatch.setenv("JOLLI_WEBHOOK_GRACE", "42")
+    app = create_app({"DATABASE_URL": db_url})
+    monkeypatch.setenv("JOLLI_WEBHOOK_GRACE", "soon")
+    with app.app_context():
+        from jolli.api.checks import event_settings
+
+        assert event_settings().webhook_grace_seconds == 42.0
+    given = EventSettings(webhook_grace_seconds=7.0)
+    assert create_app({"DATABASE_URL": db_url}, events=given).extensions[EVENT_SETTINGS] is given
+
+
 @pytest.mark.parametrize(
     "data",
     [b"{not json", b"[1, 2]", b'"text"', b"", b"null", b"\xff\xfe"],

@@ -168,15 +168,22 @@ def test_gunicorn_settings() -> None:
     assert bind_address("127.0.0.1", 8000) == "127.0.0.1:8000"
 
 
-def test_a_bad_setting_stops_serve_before_it_starts_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("JOLLI_WORKERS", "many", "JOLLI_WORKERS must be a whole number, got 'many'"),
+    # read by the API's sync and webhook health: a bad value stops the server, not each of those requests
+    ("JOLLI_WEBHOOK_GRACE", "soon", "JOLLI_WEBHOOK_GRACE must be a number, got 'soon'"),
+    ("JOLLI_CHECK_PRIORITY", "fast", "JOLLI_CHECK_PRIORITY must be one of idle, low, normal, got 'fast'"),
+])
+def test_a_bad_setting_stops_serve_before_it_starts_naming_the_variable(
+        monkeypatch: pytest.MonkeyPatch, name: str, value: str, said: str) -> None:
     from click.testing import CliRunner
 
     from jolli.cli.main import cli
 
-    monkeypatch.setenv("JOLLI_WORKERS", "many")
+    monkeypatch.setenv(name, value)
     result = CliRunner().invoke(cli, ["serve", "--port", "0"])
     assert result.exit_code == 2
-    assert "JOLLI_WORKERS must be a whole number, got 'many'" in result.output
+    assert said in result.output
 
 
 def test_serve_receives_webhooks_and_refuses_a_chunked_body_over_the_limit(
