@@ -23,6 +23,12 @@ from jolli.settings import DB_POOL_SIZE, database_url, db_pool_size
 database = peewee.DatabaseProxy()
 
 
+#: ``wal_autocheckpoint`` of jolli's SQLite connections: a checkpoint inside a commit only past this many
+#: log pages (40 MiB), when the passive checkpoints after each ``CHECKPOINT_EVERY`` write transactions
+#: (:mod:`jolli.store.sql`) have not kept up.
+WAL_BACKSTOP = 10_000
+
+
 def make_database(url: str, pool_size: int = DB_POOL_SIZE) -> peewee.Database:
     """A peewee database for ``url`` (not yet connected), pooling up to ``pool_size`` connections."""
     parts = urlsplit(url)
@@ -35,7 +41,8 @@ def make_database(url: str, pool_size: int = DB_POOL_SIZE) -> peewee.Database:
         # Connect per request from a per-process pool: the pragmas run once per connection, not per call.
         return PooledSqlite(
             path,
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": "normal"},
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": "normal",
+                     "wal_autocheckpoint": WAL_BACKSTOP},
             check_same_thread=False,
             max_connections=pool_size,
             stale_timeout=300,

@@ -11,6 +11,14 @@ leaves the database idle between transactions under load from several processes;
 first queue on an OS file lock next to the database file (``flock``): waiters sleep in the kernel and the
 next one starts the moment the previous one commits. PostgreSQL uses an ordinary transaction. Nested calls
 become savepoints.
+
+SQLite copies its write-ahead log back into the database file (a checkpoint, with two ``fsync``) from the
+commit that makes the log pass ``wal_autocheckpoint`` pages: inside that transaction, so every other
+writer waits for it (3-4 ms, once every ~100 deliveries). So jolli's connections checkpoint by themselves
+only far later (:data:`jolli.store.db.WAL_BACKSTOP` pages, for writes made outside :func:`write_tx`), and every
+:data:`CHECKPOINT_EVERY`-th write transaction of a process runs a passive checkpoint just after it has
+released the lock, while the others go on writing (``bench/bench_events_intake.py`` under 32 threads: the
+lock is held 265 µs on average instead of 350, 1.7 ms at the 99th percentile instead of 3.5).
 """
 
 from __future__ import annotations
@@ -127,6 +135,9 @@ def batch(statements: list[Statement]) -> list[int]:
 
 _thread_lock = threading.Lock()
 _lock_file: tuple[int, int, str] | None = None  # (pid, fd, path)
+#: A passive checkpoint after every this many write transactions of a process (SQLite).
+CHECKPOINT_EVERY = 100
+_writes = 0
 
 
 def write_tx() -> Any:
@@ -139,6 +150,7 @@ def write_tx() -> Any:
 
 @contextlib.contextmanager
 def _sqlite_write(db: peewee.SqliteDatabase) -> Iterator[Any]:
+    global _writes
     fd = _lock_fd(str(db.database))
     with _thread_lock:
         if fd is not None:
@@ -153,6 +165,19 @@ def _sqlite_write(db: peewee.SqliteDatabase) -> Iterator[Any]:
                 import fcntl
 
                 fcntl.flock(fd, fcntl.LOCK_UN)
+        _writes += 1
+        checkpoint = _writes % CHECKPOINT_EVERY == 0
+    if checkpoint:
+        _checkpoint(db)
+
+
+def _checkpoint(db: peewee.SqliteDatabase) -> None:
+    """Copy the write-ahead log into the database file as far as readers allow, waiting for no one; the
+    transaction before it has committed, so a failure here is logged, never raised."""
+    try:
+        db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    except peewee.DatabaseError as exc:
+        logging.getLogger(__name__).debug("passive checkpoint skipped: %s", exc)
 
 
 def _lock_fd(path: str) -> int | None:
