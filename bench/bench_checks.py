@@ -29,6 +29,7 @@ each one interval later, are measured:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -231,29 +232,6 @@ def _mocked_child(latency: float, *args: Any) -> None:
         run_child(*args)
 
 
-def _mocked_check_process() -> type:
-    from jolli.events.check_process import CheckProcess
-
-    class MockedCheckProcess(CheckProcess):
-        """:class:`CheckProcess`, started as ``jolli worker`` starts it, its child answered by the mock."""
-
-        def __init__(self, *args: Any, latency: float, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.latency = latency
-
-        def start(self) -> Any:
-            import logging
-            import os
-
-            self.process = self.context.Process(
-                target=_mocked_child, name="jolli-checks", daemon=True,
-                args=(self.latency, self.database_url, self.settings, os.getpid(), logging.WARNING))
-            self.process.start()
-            return self
-
-    return MockedCheckProcess
-
-
 #: The shapes of ``--throughput``: the worker alone, then with checks as ``jolli worker`` runs them (a child
 #: process at ``JOLLI_CHECK_PRIORITY=idle``), a child at ``low`` and at ``normal`` priority, and as a thread
 #: of the worker (before the check process).
@@ -281,7 +259,6 @@ def _throughput(store: str, sources: int, rounds: int, events: int = 300,
     from jolli.store.models import Integration, Org, Source, Space, SpaceSource
 
     only_plugins((NoOp(), "noop"), (jolli.providers.github, "github"))
-    MockedCheckProcess = _mocked_check_process()
     settings = EventSettings.from_env(check_batch=BATCH, check_concurrency=8, coalesce_seconds=0.0,
                                       check_interval_seconds=60.0, check_quiet_interval_seconds=60.0,
                                       poll_seconds=0.05)
@@ -315,8 +292,8 @@ def _throughput(store: str, sources: int, rounds: int, events: int = 300,
                     checker = threading.Thread(target=_sweep_until, args=(settings, stop, mock))
                     checker.start()
                 elif shape != "alone":
-                    checker = MockedCheckProcess(url, settings.with_(check_priority=SHAPES[shape]),
-                                                 latency=latency).start()
+                    checker = CheckProcess(url, settings.with_(check_priority=SHAPES[shape]),
+                                           target=functools.partial(_mocked_child, latency)).start()
                 if checker is not None:
                     time.sleep(2.0)  # let the sweeps get going (a spawned child imports jolli first)
                 started = time.perf_counter()

@@ -67,16 +67,17 @@ def lower_priority(priority: str) -> None:
     """Give the calling thread, and the threads it starts afterwards, the CPU ``priority`` (``idle``: the
     ``SCHED_IDLE`` policy where the OS has it, and ``nice`` 19; ``low``: ``nice`` 10; ``normal``: unchanged).
     A refusal is logged: the checks still run, at the priority they have."""
-    steps: list[tuple[str, Callable[[], object]]] = []
     if priority == "idle" and hasattr(os, "SCHED_IDLE"):
-        steps.append(("SCHED_IDLE", lambda: os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))))
-    if NICENESS[priority]:
-        steps.append((f"nice {NICENESS[priority]}", lambda: os.nice(NICENESS[priority])))
-    for name, step in steps:  # each on its own: a refused policy still leaves the nice value, and back
-        try:
-            step()
-        except OSError as exc:
-            log.warning("checks: cannot give the check process %s (%s); it runs without", name, exc)
+        _attempt("SCHED_IDLE", os.sched_setscheduler, 0, os.SCHED_IDLE, os.sched_param(0))
+    if NICENESS[priority]:  # on its own: a refused policy still leaves the nice value
+        _attempt(f"nice {NICENESS[priority]}", os.nice, NICENESS[priority])
+
+
+def _attempt(name: str, call: Callable[..., object], *args: Any) -> None:
+    try:
+        call(*args)
+    except OSError as exc:
+        log.warning("checks: cannot give the check process %s (%s); it runs without", name, exc)
 
 
 def run_child(database_url: str, settings: EventSettings, parent: int, log_level: int = logging.INFO) -> None:
@@ -105,15 +106,18 @@ def _orphaned(parent: int, stop: threading.Event) -> None:
 class CheckProcess:
     """The check process of one ``jolli worker``: started, kept alive, stopped."""
 
-    def __init__(self, database_url: str, settings: EventSettings, *, context: str = "spawn") -> None:
+    def __init__(self, database_url: str, settings: EventSettings, *, context: str = "spawn",
+                 target: Callable[..., None] = run_child) -> None:
+        """``target``: what the child runs, called as :func:`run_child` is (a benchmark wraps it)."""
         self.database_url = database_url
         self.settings = settings
         self.context: Any = multiprocessing.get_context(context)
+        self.target = target
         self.process: Any = None
         self._started_at = 0.0
 
     def start(self) -> CheckProcess:
-        self.process = self.context.Process(target=run_child, name="jolli-checks", daemon=True,
+        self.process = self.context.Process(target=self.target, name="jolli-checks", daemon=True,
                                             args=(self.database_url, self.settings, os.getpid(),
                                                   logging.getLogger().getEffectiveLevel()))
         self.process.start()
