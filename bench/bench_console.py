@@ -70,8 +70,8 @@ def seed(url: str, sources: int, events: int) -> dict[str, Any]:
     with raw.write_tx():
         raw.execute("INSERT INTO event_job (org_id, kind, event_id, dedupe_key, source_id, branch_key, status, "
                     "run_after, takeovers, failures, created_at, updated_at) SELECT org_id, 'event', id, "
-                    "'event:' || id, source_id, 'main', CASE WHEN status = 'queued' THEN 'queued' ELSE 'done' END, "
-                    "received_at, 0, 0, received_at, received_at FROM source_event WHERE org_id = ?", (org.id,))
+                    "'event:' || id, source_id, 'main', 'done', received_at, 0, 0, received_at, received_at FROM source_event "
+                    "WHERE org_id = ? AND status <> 'queued'", (org.id,))  # (a queued push event has its job)
         failed = int(raw.rows("SELECT MAX(id) FROM source_event WHERE status = 'failed'")[0][0])
         failed_source = int(raw.rows("SELECT source_id FROM source_event WHERE id = ?", (failed,))[0][0])
         for space in (1, 2):

@@ -31,6 +31,8 @@ from _events_common import fresh_database  # noqa: E402
 
 
 def seed_events(org: Any, source: Any, count: int, with_jobs: bool) -> None:
+    """``count`` events of ``source``: processed, or queued (each then gets its queued job from the database's
+    trigger, as a stored push does)."""
     from jolli.store import sql as raw
     from jolli.store.models import utcnow
 
@@ -43,13 +45,6 @@ def seed_events(org: Any, source: Any, count: int, with_jobs: bool) -> None:
                 for n in range(start, min(start + 2000, count))]
         with raw.write_tx():
             raw.insert_many("source_event", names, rows, chunk=500)
-    if with_jobs:
-        with raw.write_tx():
-            raw.execute(
-                "INSERT INTO event_job (org_id, kind, event_id, dedupe_key, source_id, branch_key, status, run_after, "
-                "takeovers, failures, created_at, updated_at) SELECT org_id, 'event', id, 'event:' || id, source_id, "
-                "'main', 'queued', received_at, 0, 0, received_at, received_at FROM source_event WHERE source_id = ?",
-                (source.id,))
     for table in ("source_event", "event_job"):
         raw.execute(f"ANALYZE {table}")
 

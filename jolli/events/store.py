@@ -11,8 +11,11 @@ inserts source events. It
 2. finds the enabled sources tracking the repo and branch, and for each the spaces whose enabled binding
    accepts the event JRN (sorted ascending);
 3. inserts each event by its idempotency key ``(sourceId, eventJrn, headSha)`` (a unique index: the first
-   insert wins, any later or concurrent one finds the existing event and creates nothing) together with
-   its job, all in one transaction; on PostgreSQL the event and its job are one statement.
+   insert wins, any later or concurrent one finds the existing event and creates nothing), all in one
+   transaction. The database gives a queued push its job in the statement that inserts the event (the
+   trigger of migration 0013), so a change that makes one new event, the common delivery, is one
+   statement and a transaction of its own: on SQLite one call into the library under the writers' lock
+   (:func:`jolli.store.sql.insert_id`), on PostgreSQL one round trip that also finds the source.
 
 An event first created by a legacy per-space job is the one exception to "a duplicate changes nothing":
 when the push for it arrives, its spaces are merged in and it gets its own job, so every space is done
@@ -26,7 +29,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from jolli.events.status import DeliveryOutcome, EventKind, EventStatus, JobKind, JobStatus, Origin
@@ -146,14 +149,17 @@ def store_changes(producer: Producer, changes: Sequence[ObservedChange], *, reco
     """
     now = utcnow()
     delivery_id = next((c.delivery_id for c in changes if c.delivery_id), None)
-    if len(changes) == 1 and producer.scope is not None and is_postgres() and not database.in_transaction():
+    alone = len(changes) == 1 and not database.in_transaction()  # a new event can be a statement of its own
+    if alone and producer.scope is not None and is_postgres():
         event_id = _store_push(producer, changes[0], now)
         if event_id is not None:
-            log.debug("stored origin=%s integrationId=%s deliveryId=%s status=accepted eventIds=%s",
-                      changes[0].origin, producer.integration_id, delivery_id, [event_id])
-            return StoreResult("accepted", [event_id], [], [], None, delivery_id)
+            return _stored(producer, changes, StoreResult("accepted", [event_id], delivery_id=delivery_id))
     reasons: list[str] = []
     planned = [p for change in changes for p in _plan(producer, change, reasons)]
+    if alone and len(planned) == 1 and planned[0].kind == EventKind.PUSH:
+        event_id = raw.insert_id(_INSERT_EVENT, _event_values(producer, planned[0], now))
+        if event_id is not None:
+            return _stored(producer, changes, StoreResult("accepted", [event_id], delivery_id=delivery_id))
     created: list[int] = []
     duplicates: list[int] = []
     recorded: list[int] = []
@@ -175,14 +181,20 @@ def store_changes(producer: Producer, changes: Sequence[ObservedChange], *, reco
         if status != "accepted" and record_delivery and producer.integration_id is not None:
             insert_delivery(producer, delivery_id, status, reason, [f"{c.repo} {c.ref}" for c in changes],
                             duplicates + recorded)
-    if status == "accepted":
+    return _stored(producer, changes, StoreResult(str(status), created, duplicates, recorded, reason, delivery_id))
+
+
+def _stored(producer: Producer, changes: Sequence[ObservedChange], result: StoreResult) -> StoreResult:
+    """``result``, logged (accepted at debug level: every delivery is one)."""
+    origin = changes[0].origin if changes else "-"
+    if result.status == "accepted":
         log.debug("stored origin=%s integrationId=%s deliveryId=%s status=accepted eventIds=%s",
-                  changes[0].origin if changes else "-", producer.integration_id, delivery_id, created)
+                  origin, producer.integration_id, result.delivery_id, result.event_ids)
     else:
         log.info("stored origin=%s integrationId=%s deliveryId=%s status=%s eventIds=%s reason=%s",
-                 changes[0].origin if changes else "-", producer.integration_id, delivery_id, status,
-                 duplicates + recorded, reason)
-    return StoreResult(str(status), created, duplicates, recorded, reason, delivery_id)
+                 origin, producer.integration_id, result.delivery_id, result.status,
+                 result.duplicate_event_ids + result.recorded_event_ids, result.reason)
+    return result
 
 
 # --- scope and matching ------------------------------------------------------------------------------
@@ -281,7 +293,7 @@ EVENT_COLUMNS = ("org_id", "source_id", "integration_id", "event_jrn", "head_sha
                  "commits")
 _INSERT_EVENT = (
     f"INSERT INTO source_event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) "
-    "ON CONFLICT (source_id, event_jrn, head_sha) DO NOTHING RETURNING id"
+    "ON CONFLICT (source_id, event_jrn, head_sha) DO NOTHING"
 )
 _JOB_COLUMNS = ("org_id, kind, event_id, dedupe_key, source_id, branch_key, status, run_after, takeovers, failures, "
                 "created_at, updated_at")
@@ -292,14 +304,6 @@ _ENQUEUE_JOB = (
     "updated_at = excluded.updated_at, finished_at = NULL, failures = 0, takeovers = 0, last_error = NULL "
     f"WHERE event_job.status IN ('{JobStatus.DONE}', '{JobStatus.DEAD}') RETURNING id"
 )
-#: PostgreSQL: a new event and its job in one statement (one round trip); the job only if the event is new.
-_INSERT_EVENT_AND_JOB = (
-    f"WITH e AS ({_INSERT_EVENT}) INSERT INTO event_job ({_JOB_COLUMNS}) "
-    f"SELECT ?, '{JobKind.EVENT}', e.id, 'event:' || e.id, ?, ?, '{JobStatus.QUEUED}', ?, 0, 0, ?, ? FROM e "
-    "RETURNING event_id"
-)
-
-
 def _event_values(producer: Producer, new: _Planned, now: datetime) -> tuple[Any, ...]:
     """The parameters of :data:`_INSERT_EVENT` (the columns of :data:`EVENT_COLUMNS`)."""
     change = new.change
@@ -311,28 +315,26 @@ def _event_values(producer: Producer, new: _Planned, now: datetime) -> tuple[Any
         json.dumps(new.space_ids, separators=(",", ":")), LEGACY_VERSION if legacy else FANOUT_VERSION,
         str(change.origin), str(new.kind), change.forced,
         str(EventStatus.DELETED if change.deleted else EventStatus.QUEUED), change.delivery_id,
-        raw.naive(change.received_at or now), json.dumps(list(change.commits)) if change.commits else None,
+        _received(change, now), json.dumps(list(change.commits)) if change.commits else None,
     )
 
 
+def _received(change: ObservedChange, now: datetime) -> datetime:
+    """When ``change`` was received, as stored (naive UTC): never later than ``now``, the time it is stored (its
+    job is due from then: migration 0013)."""
+    received = change.received_at or now
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
+    return raw.naive(min(received.astimezone(UTC), now))
+
+
 def _insert(producer: Producer, new: _Planned, now: datetime) -> tuple[int, bool]:
-    """Insert one event (and its job) by its idempotency key; ``(id, created)``; a legacy-made event that
-    a push reaches, or a legacy job reaching an existing event, is merged (and counts as created)."""
-    values = _event_values(producer, new, now)
-    with_job = new.kind == EventKind.PUSH and new.change.origin != Origin.LEGACY  # a legacy job is its own job
-    naive_now = raw.naive(now)
-    if with_job and is_postgres():
-        found = raw.rows(_INSERT_EVENT_AND_JOB, values + (producer.org_id, new.source_id, new.branch or "", naive_now,
-                                                          naive_now, naive_now))
-        if found:
-            return int(found[0][0]), True
-    else:
-        found = raw.rows(_INSERT_EVENT, values)
-        if found:
-            event_id = int(found[0][0])
-            if with_job:
-                enqueue_job(producer.org_id, event_id, new.source_id, new.branch, now)
-            return event_id, True
+    """Insert one event by its idempotency key (its job comes with it: migration 0013); ``(id, created)``;
+    a legacy-made event that a push reaches, or a legacy job reaching an existing event, is merged (and
+    counts as created)."""
+    event_id = raw.insert_id(_INSERT_EVENT, _event_values(producer, new, now))
+    if event_id is not None:
+        return event_id, True
     return _existing(producer, new, now)
 
 
@@ -370,22 +372,20 @@ def _existing(producer: Producer, new: _Planned, now: datetime) -> tuple[int, bo
 #: PostgreSQL, the common delivery in one statement and one round trip: when exactly one enabled source of
 #: the org tracks the pushed repo (spelt as the push spells it) and branch, is not linked to another
 #: integration, and has no enabled binding with a ``jrnPattern`` (so every binding is affected), its new
-#: event and job; no row otherwise (none, several, a pattern, a duplicate): the general path then decides.
+#: event (and so its job, migration 0013); no row otherwise (none, several, a pattern, a duplicate): the general path then decides.
 #: Measured with ``bench/bench_events_intake.py``: without it PostgreSQL intake is 62-63% of the floor, with it
 #: 65-70% (target 75%, not reached); SQLite reaches 81-82% without it.
 _STORE_PUSH = (
     "WITH src AS (SELECT s.id, s.repo FROM source s WHERE s.org_id = ? AND s.enabled AND LOWER(s.repo) = ? "
     "AND (s.branch IS NULL OR s.branch = ?) AND (s.integration_id IS NULL OR s.integration_id = ?)), "
     "one AS (SELECT src.id, src.repo FROM src WHERE (SELECT COUNT(*) FROM src) = 1 AND src.repo = ? "
-    "AND NOT EXISTS (SELECT 1 FROM space_source b WHERE b.source_id = src.id AND b.enabled AND b.jrn_pattern <> '')), "
-    f"e AS (INSERT INTO source_event ({', '.join(EVENT_COLUMNS)}) SELECT "
+    "AND NOT EXISTS (SELECT 1 FROM space_source b WHERE b.source_id = src.id AND b.enabled AND b.jrn_pattern <> '')) "
+    f"INSERT INTO source_event ({', '.join(EVENT_COLUMNS)}) SELECT "
     + ", ".join({"source_id": "one.id", "repo": "one.repo",
                  "affected_space_ids": "COALESCE((SELECT '[' || STRING_AGG(b.space_id::text, ',' ORDER BY b.space_id) "
                                        "|| ']' FROM space_source b WHERE b.source_id = one.id AND b.enabled), '[]')"}
                 .get(c, "?") for c in EVENT_COLUMNS)
-    + " FROM one ON CONFLICT (source_id, event_jrn, head_sha) DO NOTHING RETURNING id, source_id) "
-    f"INSERT INTO event_job ({_JOB_COLUMNS}) SELECT ?, '{JobKind.EVENT}', e.id, 'event:' || e.id, e.source_id, ?, "
-    f"'{JobStatus.QUEUED}', ?, 0, 0, ?, ? FROM e RETURNING event_id"
+    + " FROM one ON CONFLICT (source_id, event_jrn, head_sha) DO NOTHING RETURNING id"
 )
 _FROM_SOURCE = ("source_id", "repo", "affected_space_ids")
 
@@ -398,10 +398,8 @@ def _store_push(producer: Producer, change: ObservedChange, now: datetime) -> in
         return None
     new = _Planned(change, 0, change.repo, branch, event_jrn_for(producer.org_name, change.repo, branch), [])
     values = dict(zip(EVENT_COLUMNS, _event_values(producer, new, now), strict=True))
-    naive_now = raw.naive(now)
     found = raw.rows(_STORE_PUSH, (producer.org_id, change.repo.lower(), branch, producer.integration_id, change.repo)
-                     + tuple(v for c, v in values.items() if c not in _FROM_SOURCE)
-                     + (producer.org_id, branch, naive_now, naive_now, naive_now))
+                     + tuple(v for c, v in values.items() if c not in _FROM_SOURCE))
     return int(found[0][0]) if found else None
 
 

@@ -76,7 +76,11 @@ class SourceEvent(BaseModel):
 
 
 class EventJob(BaseModel):
-    """A queued unit of work: a fanout event, or a legacy per-space job (``payload``)."""
+    """A queued unit of work: a fanout event, or a legacy per-space job (``payload``).
+
+    An event's job is made by the database, in the statement that inserts a queued push (the trigger
+    ``source_event_job``, migration 0013); :func:`jolli.events.store.enqueue_job` queues an existing event
+    again."""
 
     id = peewee.AutoField()
     org_id: int | None

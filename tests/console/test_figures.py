@@ -50,7 +50,7 @@ def test_the_queue_counts_the_orgs_open_jobs_and_the_oldest_wait(db: Any) -> Non
     for n, (org, src, status, age) in enumerate([(mine, source, "queued", 30), (mine, source, "queued", 90),
                                                  (mine, source, "running", 500), (mine, source, "done", 900),
                                                  (theirs, other, "queued", 5000)]):
-        ev = event(org, src, n, "queued", NOW)
+        ev = event(org, src, n, "processed", NOW)  # (a queued push event would get its own job)
         EventJob.create(org=org, event=ev, status=status, created_at=NOW - timedelta(seconds=age))
     found = figures.queue(mine.id, NOW)
     assert (found.depth, found.running, found.oldest_age) == (2, 1, timedelta(seconds=90))
