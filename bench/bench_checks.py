@@ -109,7 +109,7 @@ class StatementCounter:
             counter.count += 1
             return counter._original(db, sql, params, *args, **kwargs)
 
-        peewee.Database.execute_sql = counted  # type: ignore[method-assign]
+        peewee.Database.execute_sql = counted  # type: ignore[method-assign,assignment]
 
 
 def _sweeps(store: str, sources: int, sweeps: int) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def _latency(store: str, pushes: int = 200) -> dict[str, float]:
         loaded = load_integration(integration.id, cached=False)
         webhook, check = [], []
         for n in range(pushes):
-            push = CanonicalPush(repo=hooked[n].repo, ref="refs/heads/main", before=sha(1), after=sha(n + 2),
+            push = CanonicalPush(repo=str(hooked[n].repo), ref="refs/heads/main", before=sha(1), after=sha(n + 2),
                                  delivery_id=f"d{n}")
             started = time.perf_counter()
             accept(loaded, [push])
@@ -281,7 +281,7 @@ def _throughput(store: str, sources: int, rounds: int, events: int = 300,
                     source = Source.create(org=org, name=name, type="git", integration=integration,
                                            repo=f"github.com/work/x{round_}-{list(SHAPES).index(shape)}-{n}", branch="main")
                     SpaceSource.create(space=Space.create(org=org, name=name), source=source)
-                    accept(loaded, [CanonicalPush(source.repo, "refs/heads/main", sha(1), sha(2), delivery_id=name)])
+                    accept(loaded, [CanonicalPush(str(source.repo), "refs/heads/main", sha(1), sha(2), delivery_id=name)])
                 stop = threading.Event()
                 checker: Any = None
                 if shape != "alone":

@@ -18,13 +18,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _events_common import NoOp, fresh_database, only_plugins, sha  # noqa: E402
 
 
-def seed(spaces: int) -> tuple[object, object, object]:
+def seed(spaces: int) -> tuple[Any, Any, Any]:
     from jolli.store.models import Integration, Org, Source, Space, SpaceSource
 
     org = Org.create(name="bench")
@@ -100,7 +101,7 @@ def one_space_events(store: str, legacy_jobs: bool, count: int = 200) -> float:
                                 "eventJrn": f"jrn::path:/home/bench/sources/{source.repo}/main", "afterSha": sha(1)},
                                org_id=org.id)
             else:
-                accept(info, [CanonicalPush(source.repo, "refs/heads/main", sha(0), sha(1))])
+                accept(info, [CanonicalPush(str(source.repo), "refs/heads/main", sha(0), sha(1))])
         started = time.perf_counter()
         Worker(EventSettings(lease_seconds=30)).drain()
         elapsed = time.perf_counter() - started

@@ -60,7 +60,7 @@ def floor_app(url: str) -> Any:
             if url.startswith("sqlite:///"):
                 import sqlite3
 
-                conn = sqlite3.connect(url[len("sqlite:///"):], timeout=30, isolation_level=None)
+                conn: Any = sqlite3.connect(url[len("sqlite:///"):], timeout=30, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")  # what jolli's SQLite database uses
                 state["sql"] = f"INSERT INTO {FLOOR_TABLE} (key, body) VALUES (?, ?)"

@@ -54,7 +54,7 @@ def seed(events: int, spaces: int) -> None:
         source = Source.create(org=org, name=f"src{n}", type="git", repo=f"github.com/bench/r{n}", branch="main")
         for i in range(spaces):
             SpaceSource.create(space=Space.create(org=org, name=f"s{n}-{i}"), source=source)
-        accept(info, [CanonicalPush(source.repo, "refs/heads/main", sha(0), sha(n + 1))])
+        accept(info, [CanonicalPush(str(source.repo), "refs/heads/main", sha(0), sha(n + 1))])
 
 
 def one_store(store: str, args: argparse.Namespace) -> tuple[float, float]:
