@@ -304,6 +304,8 @@ _ENQUEUE_JOB = (
     "updated_at = excluded.updated_at, finished_at = NULL, failures = 0, takeovers = 0, last_error = NULL "
     f"WHERE event_job.status IN ('{JobStatus.DONE}', '{JobStatus.DEAD}') RETURNING id"
 )
+
+
 def _event_values(producer: Producer, new: _Planned, now: datetime) -> tuple[Any, ...]:
     """The parameters of :data:`_INSERT_EVENT` (the columns of :data:`EVENT_COLUMNS`)."""
     change = new.change
@@ -372,7 +374,8 @@ def _existing(producer: Producer, new: _Planned, now: datetime) -> tuple[int, bo
 #: PostgreSQL, the common delivery in one statement and one round trip: when exactly one enabled source of
 #: the org tracks the pushed repo (spelt as the push spells it) and branch, is not linked to another
 #: integration, and has no enabled binding with a ``jrnPattern`` (so every binding is affected), its new
-#: event (and so its job, migration 0013); no row otherwise (none, several, a pattern, a duplicate): the general path then decides.
+#: event (and so its job, migration 0013); no row otherwise (none, several, a pattern, a duplicate): the
+#: general path then decides.
 #: Measured with ``bench/bench_events_intake.py`` (8 paired rounds, session 6): without it PostgreSQL intake is
 #: 77% of the floor with sync workers and 78% with 32 threads (the source lookup is a round trip of its own),
 #: with it 88% and 92% (target 75%). SQLite needs no such statement: its lookup is a call in the process.

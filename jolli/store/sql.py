@@ -23,8 +23,9 @@ commit that makes the log pass ``wal_autocheckpoint`` pages: inside that transac
 writer waits for it (3-4 ms, once every ~100 deliveries). So jolli's connections checkpoint by themselves
 only far later (:data:`jolli.store.db.WAL_BACKSTOP` pages, for writes made outside :func:`write_tx` and
 :func:`insert_id`), and every :data:`CHECKPOINT_EVERY`-th write of a process through them runs a passive
-checkpoint just after it has released the lock, while the others go on writing (``bench/bench_events_intake.py`` under 32 threads: the
-lock is held 265 µs on average instead of 350, 1.7 ms at the 99th percentile instead of 3.5).
+checkpoint just after it has released the lock, while the others go on writing
+(``bench/bench_events_intake.py`` under 32 threads: the lock is held 265 µs on average instead of 350,
+1.7 ms at the 99th percentile instead of 3.5).
 """
 
 from __future__ import annotations
