@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import peewee
+
 from jolli.events.status import DeliveryOutcome, EventKind, EventStatus, JobKind, JobStatus, Origin
 from jolli.events.tables import FANOUT_VERSION, LEGACY_VERSION
 from jolli.matching import IntegrationScope
@@ -146,7 +148,22 @@ def store_changes(producer: Producer, changes: Sequence[ObservedChange], *, reco
 
     ``record_delivery``: a batch that creates no event (ignored, or only duplicates) is recorded as a
     webhook delivery of ``producer``'s integration, with the reason.
+
+    A source (or its org, or the integration) deleted between being found and its event being stored fails
+    the insert's foreign key; the changes are then stored once more, from a fresh look at the sources, so
+    the answer is what it would have been a moment later (``ignored``), never a server error.
     """
+    try:
+        return _store_changes(producer, changes, record_delivery)
+    except peewee.IntegrityError:
+        if database.in_transaction():
+            raise  # the caller's transaction is spoilt: it decides
+        log.info("stored origin=%s integrationId=%s: a source was deleted while its change was stored; "
+                 "looking again", changes[0].origin if changes else "-", producer.integration_id)
+        return _store_changes(producer, changes, record_delivery)
+
+
+def _store_changes(producer: Producer, changes: Sequence[ObservedChange], record_delivery: bool) -> StoreResult:
     now = utcnow()
     delivery_id = next((c.delivery_id for c in changes if c.delivery_id), None)
     alone = len(changes) == 1 and not database.in_transaction()  # a new event can be a statement of its own

@@ -64,3 +64,27 @@ def test_a_duplicate_of_a_push_stored_alone_makes_no_second_job(org: Any, integr
     assert (first.status, again.status) == ("accepted", "duplicate")
     assert again.duplicate_event_ids == first.event_ids
     assert [j.event_id for j in EventJob.select()] == first.event_ids
+
+
+def test_a_source_deleted_while_its_push_is_stored_makes_the_delivery_ignored(org: Any, integration: Any,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from jolli.events import store
+    from jolli.store.models import Space, SpaceSource
+
+    source = make_source(org, "app", REPO, "main")
+    # a binding with a pattern: the receiver finds the source first, then stores its event (both stores)
+    SpaceSource.create(space=Space.create(org=org, name="docs"), source=source, jrn_pattern="jrn:*:path:/**")
+    found = store._plan
+
+    def then_deleted(*args: Any) -> Any:
+        planned = found(*args)
+        if source.id in [p.source_id for p in planned]:
+            source.delete_instance(recursive=True)  # someone deletes the source at that moment
+        return planned
+
+    monkeypatch.setattr(store, "_plan", then_deleted)
+    result = deliver(integration, [CanonicalPush(repo=REPO, ref="refs/heads/main", before=sha(0), after=sha(1),
+                                                 delivery_id="d-1")])
+    assert (result.status, result.http_status) == ("ignored", 200)
+    assert result.reason == f"no enabled source tracks {REPO} branch main"
+    assert SourceEvent.select().count() == EventJob.select().count() == 0
