@@ -29,7 +29,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import peewee
@@ -341,10 +341,7 @@ def _event_values(producer: Producer, new: _Planned, now: datetime) -> tuple[Any
 def _received(change: ObservedChange, now: datetime) -> datetime:
     """When ``change`` was received, as stored (naive UTC): never later than ``now``, the time it is stored (its
     job is due from then: migration 0013)."""
-    received = change.received_at or now
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=UTC)
-    return raw.naive(min(received.astimezone(UTC), now))
+    return min(raw.naive(change.received_at or now), raw.naive(now))
 
 
 def _insert(producer: Producer, new: _Planned, now: datetime) -> tuple[int, bool]:

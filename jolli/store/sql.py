@@ -36,7 +36,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import peewee
@@ -68,8 +68,8 @@ def execute(text: str, params: tuple[Any, ...] | list[Any] = ()) -> int:
 
 
 def naive(value: datetime) -> datetime:
-    """A UTC datetime as stored (naive)."""
-    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+    """A datetime as stored: naive UTC (an aware one converted to UTC first; a naive one is taken as UTC)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
 def columns(model: type[peewee.Model]) -> list[str]:

@@ -19,6 +19,10 @@ from jolli.store.models import utcnow
 REPO = "github.com/acme/app"
 
 
+def push(after: str, delivery: str = "d-1", **kw: Any) -> CanonicalPush:
+    return CanonicalPush(repo=REPO, ref="refs/heads/main", before=sha(0), after=after, delivery_id=delivery, **kw)
+
+
 def test_a_queued_push_gets_its_job_from_the_statement_that_inserts_it(org: Any) -> None:
     source = make_source(org, "app", REPO, "main")
     received = utcnow() - timedelta(minutes=3)
@@ -47,8 +51,7 @@ def test_a_push_dated_in_the_future_is_stored_as_received_now_and_is_due_at_once
     make_source(org, "app", REPO, "main")
     before = utcnow()
     future = before + timedelta(days=1)  # a provider plugin's clock, or a date taken from the payload
-    result = deliver(integration, [CanonicalPush(repo=REPO, ref="refs/heads/main", before=sha(0), after=sha(1),
-                                                 delivery_id="d-1", received_at=future)])
+    result = deliver(integration, [push(sha(1), received_at=future)])
     event = SourceEvent.get_by_id(result.event_ids[0])
     assert before <= event.received_at <= utcnow()
     claimed = jobs.claim("w1", 30)
@@ -57,10 +60,8 @@ def test_a_push_dated_in_the_future_is_stored_as_received_now_and_is_due_at_once
 
 def test_a_duplicate_of_a_push_stored_alone_makes_no_second_job(org: Any, integration: Any) -> None:
     make_source(org, "app", REPO, "main")
-    first = deliver(integration, [CanonicalPush(repo=REPO, ref="refs/heads/main", before=sha(0), after=sha(1),
-                                                delivery_id="d-1")])
-    again = deliver(integration, [CanonicalPush(repo=REPO, ref="refs/heads/main", before=sha(0), after=sha(1),
-                                                delivery_id="d-2")])
+    first = deliver(integration, [push(sha(1))])
+    again = deliver(integration, [push(sha(1), "d-2")])
     assert (first.status, again.status) == ("accepted", "duplicate")
     assert again.duplicate_event_ids == first.event_ids
     assert [j.event_id for j in EventJob.select()] == first.event_ids
@@ -83,8 +84,7 @@ def test_a_source_deleted_while_its_push_is_stored_makes_the_delivery_ignored(or
         return planned
 
     monkeypatch.setattr(store, "_plan", then_deleted)
-    result = deliver(integration, [CanonicalPush(repo=REPO, ref="refs/heads/main", before=sha(0), after=sha(1),
-                                                 delivery_id="d-1")])
+    result = deliver(integration, [push(sha(1))])
     assert (result.status, result.http_status) == ("ignored", 200)
     assert result.reason == f"no enabled source tracks {REPO} branch main"
     assert SourceEvent.select().count() == EventJob.select().count() == 0

@@ -81,3 +81,11 @@ def test_an_insert_inside_a_transaction_is_undone_with_it(table: str) -> None:
         assert raw.insert_id("INSERT INTO t (k, body) VALUES (?, ?)", ("a", "1")) is not None
         raise RuntimeError("the rest of the transaction failed")
     assert raw.rows("SELECT COUNT(*) FROM t")[0][0] == 0
+
+
+def test_times_are_stored_as_naive_utc_whatever_their_zone() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    utc = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    assert raw.naive(utc.astimezone(timezone(timedelta(hours=2)))) == datetime(2026, 3, 4, 12, 0)
+    assert raw.naive(utc) == raw.naive(utc.replace(tzinfo=None)) == datetime(2026, 3, 4, 12, 0)
